@@ -1,0 +1,183 @@
+"""The HTTP client every connector uses: rate limited per credential, retrying what is worth
+retrying (429 honouring Retry-After, 5xx, timeouts) with capped exponential backoff and full
+jitter, and never retrying other 4xx or a write whose outcome is unknown."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from ordersync.http.errors import (
+    Action,
+    RateLimited,
+    RetriableError,
+    UncertainWrite,
+    action_for,
+    error_for,
+)
+from ordersync.http.limiter import RateLimiter, Unlimited
+
+log = logging.getLogger("ordersync.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Full-jitter exponential backoff for attempt 1, 2, ..."""
+        return rng() * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), if any."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+class ApiClient:
+    """A thin wrapper over ``httpx.Client``; one per connector instance."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        platform: str,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        limiter: RateLimiter | Unlimited | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        on_response: Callable[[httpx.Response], None] | None = None,
+    ) -> None:
+        self.platform = platform
+        self.limiter = limiter or Unlimited()
+        self.retry = retry
+        self._sleep = sleep
+        self._on_response = on_response
+        self.requests_made = 0
+        self.rate_limited = 0
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            headers=dict(headers or {}),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        limiter: RateLimiter | Unlimited | None = None,
+        idempotent: bool | None = None,
+        expect: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """Send a request; return the response (2xx, or a status listed in ``expect``).
+
+        Non-idempotent writes (POST, PATCH) are retried only when the platform certainly did
+        not act on them: a 429, or a connection that never opened. A timeout or 5xx after
+        sending raises UncertainWrite so the caller reconciles before writing again.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        bucket = limiter or self.limiter
+        what = f"{method} {path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            bucket.acquire()
+            try:
+                self.requests_made += 1
+                response = self._http.request(
+                    method, path, params=params, json=json, headers=headers, content=content
+                )
+            except httpx.ConnectError as exc:
+                error: RetriableError = RetriableError(
+                    f"{what}: cannot connect", platform=self.platform, detail=type(exc).__name__
+                )
+            except httpx.TransportError as exc:  # timeouts, broken connections
+                cls = RetriableError if idempotent else UncertainWrite
+                error = cls(f"{what}: {type(exc).__name__}", platform=self.platform)
+            else:
+                if self._on_response is not None:
+                    self._on_response(response)
+                status = response.status_code
+                if status in expect or action_for(status) is Action.OK:
+                    return response
+                detail = _problem_detail(response)
+                if action_for(status) is Action.FAIL:
+                    raise error_for(status, what, platform=self.platform, detail=detail)
+                wait = retry_after_seconds(response)
+                if status == 429:
+                    self.rate_limited += 1
+                    bucket.pause(wait if wait is not None else self.retry.backoff(attempt))
+                    error = RateLimited(
+                        what, platform=self.platform, status=429, retry_after=wait, detail=detail
+                    )
+                elif not idempotent:
+                    raise UncertainWrite(
+                        what, platform=self.platform, status=status, detail=detail
+                    )
+                else:
+                    error = error_for(status, what, platform=self.platform, detail=detail)
+                    assert isinstance(error, RetriableError)
+                    if wait is not None:
+                        bucket.pause(wait)
+            if isinstance(error, UncertainWrite) or attempt >= self.retry.max_attempts:
+                raise error
+            delay = 0.0 if isinstance(error, RateLimited) else self.retry.backoff(attempt)
+            log.info("%s: %s, retry %d in %.2fs", self.platform, error, attempt, delay)
+            if delay:
+                self._sleep(delay)
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """A short, secret-free description of an error body (RFC 7807 problem or plain JSON)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in ("title", "detail", "errors", "message") if body.get(k)]
+        violations = body.get("violations")
+        if violations:
+            parts.append("; ".join(f"{v.get('name')}: {v.get('reason')}" for v in violations))
+        return " - ".join(parts)[:500]
+    return str(body)[:200]

@@ -1,0 +1,144 @@
+"""The hub's order model: what every connector maps platform JSON into and out of."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ordersync.orders.status import ErrorReason
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    house_number_extension: str | None = None
+    extra_address_info: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    email: str | None = None
+    phone: str | None = None
+
+    @property
+    def address1(self) -> str:
+        """Street line as most webshops want it: street, number and extension."""
+        number = " ".join(p for p in (self.house_number, self.house_number_extension) if p)
+        return " ".join(p for p in (self.street, number) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    line_id: str  # the marketplace's order-item id (needed to ship or cancel the line)
+    quantity: int
+    unit_price: Decimal
+    sku: str | None = None  # the merchant's reference (bol.com offer reference)
+    ean: str | None = None
+    title: str | None = None
+    offer_id: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceOrder:
+    """An order as read from a marketplace, already validated by its connector."""
+
+    platform: str
+    account: str
+    external_id: str
+    placed_at: datetime
+    currency: str
+    lines: tuple[OrderLine, ...]
+    shipping_address: Address
+    billing_address: Address | None = None
+    test: bool = False  # test orders are never sent back to the marketplace
+    cancellation_requested: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0"))
+
+    @property
+    def reference(self) -> str:
+        """The reference stored in the webshop to find this order again."""
+        return f"{self.platform}:{self.external_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A payload a connector could not turn into an order, with the reason."""
+
+    external_id: str | None
+    reason: ErrorReason
+    message: str
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBatch:
+    """One page of marketplace orders: the good ones, and the ones set aside."""
+
+    orders: tuple[MarketplaceOrder, ...] = ()
+    rejected: tuple[Quarantined, ...] = ()
+    cancellation_requests: tuple[str, ...] = ()  # known order ids whose buyer asked to cancel
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    number: str
+    company: str | None = None  # carrier name the webshop gave, if any
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebshopOrderState:
+    """What the hub needs to know of an order in the webshop."""
+
+    webshop_id: str
+    reference: str | None  # MarketplaceOrder.reference, if the order came from the hub
+    updated_at: datetime
+    completed: bool  # fulfilled / completed by the merchant
+    cancelled: bool
+    tracking: tuple[Tracking, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentLine:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """A shipment to confirm on a marketplace, carrier already mapped to its code list."""
+
+    lines: tuple[ShipmentLine, ...]
+    shipped_at: datetime
+    tracking_number: str | None = None
+    carrier_code: str | None = None  # the marketplace's own code (bol.com transporterCode, ...)
+    carrier_name: str | None = None  # sent where the code is a generic "other"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReceipt:
+    """Outcome of a remote write. ``done`` False means accepted but still processing."""
+
+    done: bool
+    ref: str | None = None  # remote id: created order id, process-status id, ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """Status of an asynchronous remote write (bol.com process status)."""
+
+    state: str  # "pending" | "success" | "failure"
+    message: str | None = None
