@@ -152,9 +152,7 @@ class ApiClient:
                         what, platform=self.platform, status=429, retry_after=wait, detail=detail
                     )
                 elif not idempotent:
-                    raise UncertainWrite(
-                        what, platform=self.platform, status=status, detail=detail
-                    )
+                    raise UncertainWrite(what, platform=self.platform, status=status, detail=detail)
                 else:
                     error = error_for(status, what, platform=self.platform, detail=detail)
                     assert isinstance(error, RetriableError)

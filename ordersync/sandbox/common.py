@@ -160,8 +160,10 @@ class FaultMiddleware:
             await asyncio.sleep(3600)
             return
         if fault.after_handling:
+
             async def discard(message):  # run the handler, throw its answer away
                 return None
+
             await self.app(scope, receive, discard)
         headers = {}
         if fault.retry_after is not None:
@@ -177,8 +179,12 @@ def _template(scope) -> str:
     return scope["method"] + " " + re.sub(r"/\d[\w-]*", "/{id}", scope["path"])
 
 
-def build_app(routes: list[Route], controls: TwinControls, reset: Callable[[], None],
-              error_body: Callable[[int], dict]) -> Starlette:
+def build_app(
+    routes: list[Route],
+    controls: TwinControls,
+    reset: Callable[[], None],
+    error_body: Callable[[int], dict],
+) -> Starlette:
     """A twin's ASGI app: its platform routes + the control routes, behind the fault layer."""
     app = Starlette(routes=control_routes(controls, reset) + routes)
     return FaultMiddleware(app, controls, error_body)  # type: ignore[return-value]
@@ -197,7 +203,11 @@ class ServedApp:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level=log_level, access_log=False,
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level=log_level,
+            access_log=False,
             lifespan="off",
         )
         self._server = uvicorn.Server(config)
