@@ -83,6 +83,7 @@ class Store:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             upgrade(self.engine)
@@ -434,17 +435,26 @@ class Store:
         kind: str,
         message: str,
         level: str = "info",
+        expected: OrderStatus | None = None,
         **fields: Any,
-    ) -> OrderStatus:
-        """Move an order to ``new`` (checked), set ``fields``, log the event."""
+    ) -> bool:
+        """Move an order to ``new`` (checked), set ``fields``, log the event.
+
+        With ``expected``, nothing happens (False) when the order is no longer in that status,
+        e.g. because an overlapping run moved it first; the row is locked while checking.
+        """
         with self.session() as s:
-            row = s.get_one(OrderRow, order_id)
+            row = s.execute(
+                select(OrderRow).where(OrderRow.id == order_id).with_for_update()
+            ).scalar_one()
+            if expected is not None and row.status != expected:
+                return False
             row.status = str(check_transition(row.status, new))
             for key, value in fields.items():
                 setattr(row, key, value)
             row.updated_at = now
             _event(s, order_id, now, level, kind, message)
-            return OrderStatus(row.status)
+            return True
 
     def add_event(
         self,
@@ -461,9 +471,12 @@ class Store:
 
     # ---- queries ------------------------------------------------------------------------
 
-    def orders_needing_webshop(self, platform: str, account: str, limit: int) -> list[OrderRecord]:
+    def orders_needing_webshop(
+        self, platform: str, account: str, limit: int, after_id: int = 0
+    ) -> list[OrderRecord]:
         return self._records(
             and_(
+                OrderRow.id > after_id,
                 OrderRow.platform == platform,
                 OrderRow.account == account,
                 OrderRow.status.in_([OrderStatus.NOT_SHIPPED, OrderStatus.CANCELLATION_REQUEST]),
@@ -487,9 +500,12 @@ class Store:
         )
         return {r.webshop_order_id: r for r in records if r.webshop_order_id}
 
-    def orders_to_confirm(self, platform: str, account: str, limit: int) -> list[OrderRecord]:
+    def orders_to_confirm(
+        self, platform: str, account: str, limit: int, after_id: int = 0
+    ) -> list[OrderRecord]:
         return self._records(
             and_(
+                OrderRow.id > after_id,
                 OrderRow.platform == platform,
                 OrderRow.account == account,
                 OrderRow.status == OrderStatus.SHIPPED,
@@ -499,10 +515,11 @@ class Store:
         )
 
     def orders_to_cancel_on_marketplace(
-        self, platform: str, account: str, limit: int
+        self, platform: str, account: str, limit: int, after_id: int = 0
     ) -> list[OrderRecord]:
         return self._records(
             and_(
+                OrderRow.id > after_id,
                 OrderRow.platform == platform,
                 OrderRow.account == account,
                 OrderRow.status == OrderStatus.CANCELLED,
@@ -682,8 +699,16 @@ def _record(row: OrderRow) -> OrderRecord:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event open the transaction (as BEGIN IMMEDIATE, below), so
+    # overlapping runs queue for the write lock instead of failing on a stale snapshot.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

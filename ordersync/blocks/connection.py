@@ -1,0 +1,68 @@
+"""The order connection block: a marketplace, a webshop and how to sync them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar
+
+from prefect.blocks.core import Block
+from pydantic import Field, field_validator
+
+from ordersync.blocks.credentials import BolcomCredentials, ShopifyCredentials
+from ordersync.sync.context import ConnectionSettings
+
+MarketplaceCredentials = BolcomCredentials
+WebshopCredentials = ShopifyCredentials
+
+
+class OrderConnection(Block):
+    """Marketplace orders -> webshop -> shipments back, every few minutes."""
+
+    _block_type_name: ClassVar[str] = "Order Connection"
+    _block_type_slug: ClassVar[str] = "order-connection"
+    _description: ClassVar[str] = "A marketplace account, a webshop, and the sync settings."
+
+    marketplace: MarketplaceCredentials = Field(description="Marketplace credentials block.")
+    webshop: WebshopCredentials = Field(description="Webshop credentials block.")
+    tracking_wait_minutes: float = Field(
+        default=180,
+        ge=0,
+        description="How long a completed order waits for a track & trace "
+        "code before it is shipped without one.",
+    )
+    ship_from_country: str | None = Field(
+        default="NL", description="ISO country the merchant ships from (carrier detection)."
+    )
+    configured_carriers: list[str] = Field(
+        default_factory=list, description="Carrier ids the merchant uses, e.g. postnl, dhl_paket."
+    )
+    carrier_overrides: dict[str, str] = Field(
+        default_factory=dict, description="Carrier id -> marketplace carrier code overrides."
+    )
+    cancel_reason: str = Field(default="OUT_OF_STOCK", description="Marketplace reason code.")
+    lease_minutes: float = Field(
+        default=15,
+        gt=0,
+        description="How long a run holds an order while writing it; a "
+        "crashed run's orders are reconciled after this.",
+    )
+    batch_size: int = Field(default=200, ge=1, le=1000)
+
+    @field_validator("ship_from_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 2 or not value.isalpha()):
+            raise ValueError("ship_from_country must be an ISO 3166-1 alpha-2 code like NL")
+        return value.upper() if value else None
+
+    def settings(self, name: str) -> ConnectionSettings:
+        return ConnectionSettings(
+            name=name,
+            tracking_wait=timedelta(minutes=self.tracking_wait_minutes),
+            lease=timedelta(minutes=self.lease_minutes),
+            batch_size=self.batch_size,
+            ship_from=self.ship_from_country,
+            configured_carriers=tuple(self.configured_carriers),
+            carrier_overrides=dict(self.carrier_overrides),
+            cancel_reason=self.cancel_reason,
+        )

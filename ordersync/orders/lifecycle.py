@@ -1,0 +1,40 @@
+"""What a webshop's view of an order means for the hub's status (pure decisions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ordersync.orders.model import Tracking, WebshopOrderState
+from ordersync.orders.status import OrderStatus
+
+S = OrderStatus
+_ACTIVE = frozenset({S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.PARTIAL})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    status: OrderStatus
+    tracking: Tracking | None = None
+    reason: str = ""
+
+
+def on_webshop_state(current: OrderStatus, state: WebshopOrderState) -> Change | None:
+    """The status an order moves to given its webshop state, or None to leave it.
+
+    Completed with a track & trace code -> shipped; completed without -> waiting (until a code
+    arrives or the wait runs out); cancelled in the webshop -> cancelled.
+    """
+    tracking = state.tracking[0] if state.tracking else None
+    if current in _ACTIVE:
+        if state.cancelled:
+            return Change(S.CANCELLED, reason="cancelled in the webshop")
+        if state.completed and tracking is not None:
+            return Change(S.SHIPPED, tracking, "completed with track & trace")
+        if state.completed:
+            return Change(S.WAITING, reason="completed without track & trace")
+    elif current == S.WAITING:
+        if tracking is not None:
+            return Change(S.SHIPPED, tracking, "track & trace added")
+        if state.cancelled:
+            return Change(S.CANCELLED, reason="cancelled in the webshop")
+    return None

@@ -1,0 +1,27 @@
+"""The order loop's steps as plain Python (no Prefect): testable, and reused by the flows."""
+
+from ordersync.sync.context import ConnectionSettings, SyncContext, utcnow
+from ordersync.sync.steps import (
+    StepResult,
+    create_in_webshop,
+    detect_webshop_changes,
+    expire_waiting,
+    import_orders,
+    push_to_marketplace,
+    sweep_waiting,
+    tracking_timeout,
+)
+
+__all__ = [
+    "ConnectionSettings",
+    "StepResult",
+    "SyncContext",
+    "create_in_webshop",
+    "detect_webshop_changes",
+    "expire_waiting",
+    "import_orders",
+    "push_to_marketplace",
+    "sweep_waiting",
+    "tracking_timeout",
+    "utcnow",
+]

@@ -1,0 +1,56 @@
+"""Everything one sync step needs: store, connectors, settings, clock, run identity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
+from ordersync.store import Store
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How one order connection behaves; loaded from its block."""
+
+    name: str
+    tracking_wait: timedelta = timedelta(hours=3)
+    overlap: timedelta = timedelta(minutes=10)  # look-back when polling by last-modified time
+    initial_lookback: timedelta = timedelta(days=1)  # first webshop poll
+    lease: timedelta = timedelta(minutes=15)  # how long a run holds an order it writes
+    batch_size: int = 200
+    ship_from: str | None = "NL"
+    configured_carriers: tuple[str, ...] = ()
+    carrier_overrides: Mapping[str, str] = field(default_factory=dict)
+    cancel_reason: str = "OUT_OF_STOCK"
+    process_poll_rounds: int = 3  # polls of asynchronous marketplace writes per cycle
+    process_poll_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a connection needs a name")
+        if self.tracking_wait < timedelta(0):
+            raise ValueError("tracking_wait must not be negative")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+
+
+@dataclass
+class SyncContext:
+    store: Store
+    marketplace: MarketplaceConnector
+    webshop: WebshopConnector
+    settings: ConnectionSettings
+    clock: Callable[[], datetime] = utcnow
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sleep: Callable[[float], None] = field(default=lambda s: __import__("time").sleep(s))
+
+    def close(self) -> None:
+        self.marketplace.close()
+        self.webshop.close()

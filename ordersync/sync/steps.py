@@ -1,0 +1,436 @@
+"""The steps of the order loop, as plain functions over a SyncContext.
+
+Each step works in batches, commits per batch, and catches errors per order so one bad order
+never stops the rest. Remote writes follow one protocol: claim the intent (committed), and if
+an earlier attempt may have written, look the order up on the platform before writing again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ordersync.carriers import detect, marketplace_carrier
+from ordersync.http import FatalError, RetriableError
+from ordersync.orders import (
+    ErrorReason,
+    OrderStatus,
+    Shipment,
+    ShipmentLine,
+    Tracking,
+)
+from ordersync.orders.lifecycle import on_webshop_state
+from ordersync.store import Action, OrderRecord
+from ordersync.sync.context import SyncContext
+
+log = logging.getLogger("ordersync.sync")
+WEBSHOP_STREAM = "webshop_orders"
+
+
+@dataclass
+class StepResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    waiting: list[tuple[int, datetime]] = field(default_factory=list)  # (order id, since)
+
+    def add(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def merge(self, other: StepResult) -> StepResult:
+        for key, n in other.counts.items():
+            self.add(key, n)
+        self.waiting.extend(other.waiting)
+        return self
+
+
+# ---- 1. import --------------------------------------------------------------------------
+
+
+def import_orders(ctx: SyncContext) -> StepResult:
+    """Fetch open marketplace orders and store the new ones (and the quarantined ones)."""
+    mp, store, result = ctx.marketplace, ctx.store, StepResult()
+
+    def known(ids):
+        return store.known_external_ids(mp.platform, mp.account, ids)
+
+    for batch in mp.fetch_open_orders(known):
+        saved = store.save_batch(batch, platform=mp.platform, account=mp.account, now=ctx.clock())
+        result.add("imported", saved.created + saved.repaired)
+        result.add("quarantined", saved.quarantined)
+        result.add("cancellation_requests", saved.cancellation_requests)
+    return result
+
+
+# ---- 2. create in the webshop -----------------------------------------------------------
+
+
+def create_in_webshop(ctx: SyncContext) -> StepResult:
+    """Create every imported order in the webshop exactly once."""
+    mp, store, result = ctx.marketplace, ctx.store, StepResult()
+    after = 0
+    while True:
+        records = store.orders_needing_webshop(
+            mp.platform, mp.account, ctx.settings.batch_size, after_id=after
+        )
+        if not records:
+            return result
+        after = records[-1].id
+        claims = store.claim_writes(
+            Action.CREATE_IN_WEBSHOP,
+            [r.id for r in records],
+            owner=ctx.owner,
+            now=ctx.clock(),
+            lease=ctx.settings.lease,
+        )
+        result.add("busy", len(records) - len(claims))
+        for record in records:
+            claim = claims.get(record.id)
+            if claim is not None:
+                _create_one(ctx, record, claim.attempts, claim.created_at, result)
+
+
+def _create_one(
+    ctx: SyncContext, record: OrderRecord, attempts: int, intent_at: datetime, result: StepResult
+) -> None:
+    shop, store = ctx.webshop, ctx.store
+    order = record.to_marketplace_order()
+    try:
+        if attempts > 1:  # an earlier attempt may have created it: look before writing
+            existing = shop.find_order(order, created_after=intent_at)
+            if existing is not None:
+                store.mark_created_in_webshop(
+                    record.id,
+                    webshop_platform=shop.platform,
+                    webshop_account=shop.account,
+                    webshop_id=existing,
+                    now=ctx.clock(),
+                    reconciled=True,
+                )
+                result.add("reconciled")
+                return
+        webshop_id = shop.create_order(order)
+    except FatalError as exc:
+        store.fail_write(
+            record.id,
+            Action.CREATE_IN_WEBSHOP,
+            reason=ErrorReason.WEBSHOP_REJECTED,
+            message=str(exc),
+            now=ctx.clock(),
+        )
+        result.add("errors")
+        return
+    except RetriableError as exc:
+        store.release_write(record.id, Action.CREATE_IN_WEBSHOP, error=str(exc), now=ctx.clock())
+        result.add("deferred")
+        return
+    store.mark_created_in_webshop(
+        record.id,
+        webshop_platform=shop.platform,
+        webshop_account=shop.account,
+        webshop_id=webshop_id,
+        now=ctx.clock(),
+    )
+    result.add("created")
+
+
+# ---- 3. webshop completions and cancellations --------------------------------------------
+
+
+def detect_webshop_changes(ctx: SyncContext) -> StepResult:
+    """Read orders changed in the webshop since the watermark (minus overlap) and apply them."""
+    shop, store, settings, result = ctx.webshop, ctx.store, ctx.settings, StepResult()
+    run_start = ctx.clock()
+    mark = store.watermark(settings.name, WEBSHOP_STREAM)
+    since = (mark - settings.overlap) if mark else run_start - settings.initial_lookback
+    for page in shop.changed_orders(since):
+        records = store.orders_by_webshop_ids(
+            shop.platform, shop.account, [s.webshop_id for s in page]
+        )
+        for state in page:
+            record = records.get(state.webshop_id)
+            if record is None:
+                continue  # not an order the hub created
+            change = on_webshop_state(record.status, state)
+            if change is not None:
+                _apply(ctx, record, change.status, change.tracking, change.reason, result)
+    store.set_watermark(settings.name, WEBSHOP_STREAM, run_start, now=ctx.clock())
+    return result
+
+
+def _apply(
+    ctx: SyncContext,
+    record: OrderRecord,
+    status: OrderStatus,
+    tracking: Tracking | None,
+    reason: str,
+    result: StepResult,
+) -> None:
+    now = ctx.clock()
+    if status == OrderStatus.SHIPPED:
+        _ship(ctx, record, tracking, reason, now)
+        result.add("shipped")
+    elif status == OrderStatus.WAITING:
+        moved = ctx.store.transition(
+            record.id,
+            status,
+            now=now,
+            kind="waiting",
+            expected=record.status,
+            message=f"{reason}; waiting up to {ctx.settings.tracking_wait} for a code",
+            waiting_since=now,
+        )
+        if moved:
+            result.add("waiting")
+            result.waiting.append((record.id, now))
+    elif status == OrderStatus.CANCELLED:
+        ctx.store.transition(
+            record.id, status, now=now, kind="cancelled", message=reason, expected=record.status
+        )
+        result.add("cancelled")
+
+
+def _ship(
+    ctx: SyncContext, record: OrderRecord, tracking: Tracking | None, reason: str, now: datetime
+) -> None:
+    """Mark shipped; derive the carrier from the code and map it to the marketplace's list."""
+    settings, platform = ctx.settings, ctx.marketplace.platform
+    ship_to = record.shipping_address.country if record.shipping_address else None
+    carrier = None
+    level, note = "info", reason
+    if tracking is not None:
+        found = detect(
+            tracking.number,
+            ship_from=settings.ship_from,
+            ship_to=ship_to,
+            configured=settings.configured_carriers,
+            named=tracking.company,
+        )
+        if found.carrier and not found.ambiguous:
+            carrier = found.carrier
+            note = f"{reason}: {tracking.number} read as {carrier} ({found.confidence:.2f})"
+        else:
+            level = "warning"
+            options = ", ".join(c.carrier for c in found.candidates[:3]) or "no known format"
+            note = f"{reason}: carrier of {tracking.number} is unclear ({options}); sent as other"
+    mapped = marketplace_carrier(
+        carrier, platform, overrides=settings.carrier_overrides, ship_to=ship_to
+    )
+    if tracking is not None and carrier is None and tracking.company:
+        mapped_name = tracking.company
+    else:
+        mapped_name = mapped.name
+    ctx.store.transition(
+        record.id,
+        OrderStatus.SHIPPED,
+        now=now,
+        kind="shipped",
+        message=note,
+        level=level,
+        expected=record.status,
+        shipped_at=now,
+        waiting_since=None,
+        tracking_number=tracking.number if tracking else None,
+        carrier=carrier,
+        carrier_code=mapped.code if tracking else None,
+        carrier_name=mapped_name if tracking else None,
+    )
+
+
+# ---- 4. the 3-hour wait -----------------------------------------------------------------
+
+
+def expire_waiting(ctx: SyncContext, records: Iterable[OrderRecord]) -> StepResult:
+    """Orders whose wait ran out: one last look for a code, else shipped without tracking."""
+    result = StepResult()
+    for record in records:
+        if record.status != OrderStatus.WAITING or record.webshop_order_id is None:
+            continue
+        try:
+            state = ctx.webshop.get_order(record.webshop_order_id)
+            tracking = state.tracking[0] if state.tracking else None
+        except RetriableError as exc:
+            log.warning(
+                "order %s: webshop unavailable (%s); shipping without tracking",
+                record.external_id,
+                exc,
+            )
+            tracking = None
+        reason = (
+            "track & trace arrived"
+            if tracking
+            else (f"no track & trace within {ctx.settings.tracking_wait}; shipped without tracking")
+        )
+        _ship(ctx, record, tracking, reason, ctx.clock())
+        result.add("shipped_with_tracking" if tracking else "shipped_without_tracking")
+    return result
+
+
+def sweep_waiting(ctx: SyncContext) -> StepResult:
+    """Every cycle: expire overdue waiting orders, so a lost delayed run strands nothing."""
+    mp = ctx.marketplace
+    cutoff = ctx.clock() - ctx.settings.tracking_wait
+    return expire_waiting(ctx, ctx.store.overdue_waiting(mp.platform, mp.account, cutoff))
+
+
+def tracking_timeout(ctx: SyncContext, order_id: int) -> StepResult:
+    """The delayed sub-flow's work for one order (a no-op unless it is still waiting and due)."""
+    record = ctx.store.get(order_id)
+    due = record.waiting_since is not None and (
+        ctx.clock() >= record.waiting_since + ctx.settings.tracking_wait
+    )
+    if record.status != OrderStatus.WAITING or not due:
+        return StepResult({"skipped": 1})
+    return expire_waiting(ctx, [record])
+
+
+# ---- 5. push to the marketplace ---------------------------------------------------------
+
+
+def push_to_marketplace(ctx: SyncContext) -> StepResult:
+    """Confirm shipments and seller cancellations on the marketplace, exactly once each."""
+    mp, store, settings = ctx.marketplace, ctx.store, ctx.settings
+    result = StepResult()
+    result.merge(_poll_submitted(ctx, Action.CONFIRM_SHIPMENT))
+    result.merge(_poll_submitted(ctx, Action.CANCEL_ON_MARKETPLACE))
+    submitted = 0
+    for action, query, write, check in (
+        (Action.CONFIRM_SHIPMENT, store.orders_to_confirm, _confirm, mp.is_shipped),
+        (
+            Action.CANCEL_ON_MARKETPLACE,
+            store.orders_to_cancel_on_marketplace,
+            _cancel,
+            mp.is_cancelled,
+        ),
+    ):
+        after = 0
+        while records := query(mp.platform, mp.account, settings.batch_size, after_id=after):
+            after = records[-1].id
+            submitted += _push_batch(ctx, action, records, write, check, result)
+    for _ in range(settings.process_poll_rounds if submitted else 0):
+        ctx.sleep(settings.process_poll_interval)
+        polled = _poll_submitted(ctx, Action.CONFIRM_SHIPMENT)
+        polled.merge(_poll_submitted(ctx, Action.CANCEL_ON_MARKETPLACE))
+        result.merge(polled)
+        if not polled.counts.get("still_processing"):
+            break
+    return result
+
+
+def _push_batch(
+    ctx: SyncContext,
+    action: str,
+    records: list[OrderRecord],
+    write: Callable,
+    check: Callable[[str], bool],
+    result: StepResult,
+) -> int:
+    store, submitted = ctx.store, 0
+    live = [r for r in records if not r.test]
+    for record in records:
+        if record.test:
+            store.mark_confirmed(
+                record.id,
+                action,
+                now=ctx.clock(),
+                message="test order: not sent to the marketplace",
+            )
+            result.add("test_orders")
+    claims = store.claim_writes(
+        action, [r.id for r in live], owner=ctx.owner, now=ctx.clock(), lease=ctx.settings.lease
+    )
+    for record in live:
+        claim = claims.get(record.id)
+        if claim is None or claim.state == "submitted":
+            continue  # held by another run, or accepted and still processing
+        try:
+            if claim.attempts > 1 and check(record.external_id):
+                store.mark_confirmed(
+                    record.id,
+                    action,
+                    now=ctx.clock(),
+                    message=f"{action}: already done on the marketplace",
+                )
+                result.add("reconciled")
+                continue
+            receipt = write(ctx, record)
+        except FatalError as exc:
+            reason = (
+                ErrorReason.SHIPMENT_FAILURE
+                if action == Action.CONFIRM_SHIPMENT
+                else ErrorReason.CANCELLATION_FAILURE
+            )
+            store.fail_write(record.id, action, reason=reason, message=str(exc), now=ctx.clock())
+            result.add("errors")
+            continue
+        except RetriableError as exc:
+            store.release_write(record.id, action, error=str(exc), now=ctx.clock())
+            result.add("deferred")
+            continue
+        if receipt.done:
+            store.mark_confirmed(
+                record.id,
+                action,
+                now=ctx.clock(),
+                ref=receipt.ref,
+                message=f"{action}: accepted by {ctx.marketplace.platform}",
+            )
+            result.add("pushed")
+        else:
+            store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
+            submitted += 1
+    return submitted
+
+
+def _confirm(ctx: SyncContext, record: OrderRecord):
+    shipment = Shipment(
+        lines=tuple(ShipmentLine(line.line_id, line.quantity) for line in record.lines),
+        shipped_at=record.shipped_at or ctx.clock(),
+        tracking_number=record.tracking_number,
+        carrier_code=record.carrier_code,
+        carrier_name=record.carrier_name,
+    )
+    return ctx.marketplace.confirm_shipment(record.external_id, shipment)
+
+
+def _cancel(ctx: SyncContext, record: OrderRecord):
+    return ctx.marketplace.cancel_order(
+        record.external_id, [line.line_id for line in record.lines], ctx.settings.cancel_reason
+    )
+
+
+def _poll_submitted(ctx: SyncContext, action: str) -> StepResult:
+    """Follow asynchronous writes (bol.com process status) to their end."""
+    mp, store, result = ctx.marketplace, ctx.store, StepResult()
+    for order_id, _external_id, ref in store.submitted_writes(action, mp.platform, mp.account):
+        try:
+            status = mp.process_status(ref)
+        except RetriableError:
+            result.add("still_processing")
+            continue
+        if status.state == "success":
+            store.mark_confirmed(
+                order_id,
+                action,
+                now=ctx.clock(),
+                ref=ref,
+                message=f"{action}: processed by {mp.platform}",
+            )
+            result.add("pushed")
+        elif status.state == "failure":
+            reason = (
+                ErrorReason.SHIPMENT_FAILURE
+                if action == Action.CONFIRM_SHIPMENT
+                else ErrorReason.CANCELLATION_FAILURE
+            )
+            store.fail_write(
+                order_id,
+                action,
+                reason=reason,
+                message=status.message or "refused by the marketplace",
+                now=ctx.clock(),
+            )
+            result.add("errors")
+        else:
+            result.add("still_processing")
+    return result
