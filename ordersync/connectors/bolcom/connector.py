@@ -1,0 +1,218 @@
+"""BolcomConnector: the bol.com Retailer API v10 as a MarketplaceConnector."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Collection, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ordersync.connectors.base import KnownFilter
+from ordersync.connectors.bolcom import mapping
+from ordersync.connectors.bolcom.auth import BolcomAuth
+from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of, rate_of
+from ordersync.http import (
+    ApiClient,
+    NotFound,
+    RateLimiter,
+    UncertainWrite,
+    Unlimited,
+    limiter_for,
+)
+from ordersync.orders import (
+    MarketplaceOrder,
+    OrderBatch,
+    ProcessResult,
+    Quarantined,
+    Shipment,
+    WriteReceipt,
+)
+
+log = logging.getLogger("ordersync.connectors.bolcom")
+
+MEDIA_TYPE = "application/vnd.retailer.v10+json"
+MAX_PAGES = 10_000  # a safety stop; bol.com pages are 50 orders each
+
+
+class BolcomConnector:
+    """Orders, shipments and cancellations on one bol.com retailer account."""
+
+    platform = "bolcom"
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        account: str,
+        api_url: str = "https://api.bol.com",
+        login_url: str = "https://login.bol.com",
+        fulfilment_method: str = "FBR",
+        rate_limits: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.account = account
+        self.fulfilment_method = fulfilment_method
+        self.auth = BolcomAuth(client_id, client_secret, login_url=login_url, clock=clock)
+        self._limiters: dict[str, RateLimiter | Unlimited] = {
+            group: (
+                limiter_for(f"bolcom:{client_id}:{group}", *rate_of(group))
+                if rate_limits else Unlimited()
+            )
+            for group in RATE_LIMITS
+        }
+        self.client = ApiClient(
+            api_url.rstrip("/"),
+            platform=self.platform,
+            auth=self.auth,
+            headers={"Accept": MEDIA_TYPE},
+            limiter=Unlimited(),
+            transport=transport,
+            sleep=sleep,
+            on_response=self._observe,
+        )
+
+    def __repr__(self) -> str:
+        return f"BolcomConnector(account={self.account!r})"
+
+    # -- HTTP helpers ---------------------------------------------------------------------
+
+    def _observe(self, response: httpx.Response) -> None:
+        """Feed bol.com's ``x-ratelimit-*`` headers to the endpoint group's limiter."""
+        limit = response.headers.get("x-ratelimit-limit")
+        remaining = response.headers.get("x-ratelimit-remaining")
+        if not (limit and remaining):
+            return
+        try:
+            capacity, left = float(limit), float(remaining)
+        except ValueError:
+            return
+        if capacity > 0:
+            group = group_of(response.request.method, response.request.url.path)
+            self._limiters.get(group, Unlimited()).observe(capacity - left, capacity)
+
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              body: Any = None) -> dict[str, Any]:
+        headers = None
+        content = None
+        if body is not None:
+            headers = {"Content-Type": MEDIA_TYPE}
+            content = json.dumps(body).encode()
+        response = self.client.request(
+            method, path, params=params, content=content, headers=headers,
+            limiter=self._limiters.get(group_of(method, path)),
+        )
+        if not response.content:
+            return {}
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+
+    def _order(self, order_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/retailer/orders/{quote(order_id, safe='')}")
+
+    def _accepted(self, what: str, body: dict[str, Any]) -> str:
+        """processStatusId of a 202 ProcessStatus; a 202 without one is an uncertain write."""
+        ref = body.get("processStatusId")
+        if not ref:
+            raise UncertainWrite(f"{what}: no processStatusId in answer", platform=self.platform)
+        return str(ref)
+
+    # -- MarketplaceConnector -------------------------------------------------------------
+
+    def fetch_open_orders(self, known: KnownFilter) -> Iterator[OrderBatch]:
+        """Page through open orders (50 a page) until an empty page; details only for ids
+        ``known`` does not have; one OrderBatch per page."""
+        seen: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
+            data = self._call("GET", "/retailer/orders", params={
+                "page": page, "fulfilment-method": self.fulfilment_method, "status": "OPEN",
+            })
+            reduced = [o for o in data.get("orders") or [] if isinstance(o, dict)]
+            if not reduced:
+                return
+            ids = [str(o["orderId"]) for o in reduced if o.get("orderId")]
+            if ids and seen.issuperset(ids):
+                log.warning("bolcom: page %d repeats earlier orders; stopping", page)
+                return
+            seen.update(ids)
+            yield self._batch(reduced, known(ids) if ids else set())
+
+    def _batch(self, reduced: list[dict[str, Any]], known_ids: set[str]) -> OrderBatch:
+        orders: list[MarketplaceOrder] = []
+        rejected: list[Quarantined] = []
+        cancels: list[str] = []
+        for summary in reduced:
+            order_id = summary.get("orderId")
+            if not order_id:
+                rejected.append(mapping.order_or_quarantine(summary, self.account))  # type: ignore[arg-type]
+                continue
+            order_id = str(order_id)
+            if order_id in known_ids:
+                if mapping.has_cancellation_request(summary):
+                    cancels.append(order_id)
+                continue
+            try:
+                detail = self._order(order_id)
+            except NotFound:
+                log.warning("bolcom: order %s vanished between list and detail", order_id)
+                continue
+            result = mapping.order_or_quarantine(
+                detail, self.account, order_id, summary.get("orderPlacedDateTime")
+            )
+            (orders if isinstance(result, MarketplaceOrder) else rejected).append(result)  # type: ignore[arg-type]
+        return OrderBatch(tuple(orders), tuple(rejected), tuple(cancels))
+
+    def confirm_shipment(self, order_id: str, shipment: Shipment) -> WriteReceipt:
+        """POST /retailer/shipments (chunks of 100 items); ref = processStatusId(s), comma
+        separated. Not idempotent: UncertainWrite propagates for the caller to reconcile."""
+        if not shipment.lines:
+            raise ValueError(f"bol.com order {order_id}: shipment without lines")
+        refs = [
+            self._accepted("POST /retailer/shipments",
+                           self._call("POST", "/retailer/shipments", body=body))
+            for body in mapping.shipment_bodies(shipment)
+        ]
+        return WriteReceipt(done=False, ref=",".join(refs))
+
+    def cancel_order(self, order_id: str, line_ids: Collection[str], reason: str) -> WriteReceipt:
+        """PUT /retailer/orders/cancellation, one item per request (the spec allows one)."""
+        if not line_ids:
+            raise ValueError(f"bol.com order {order_id}: nothing to cancel")
+        code = mapping.cancel_reason_code(reason)
+        refs = []
+        for line_id in line_ids:
+            body = {"orderItems": [{"orderItemId": str(line_id), "reasonCode": code}]}
+            answer = self._call("PUT", "/retailer/orders/cancellation", body=body)
+            refs.append(self._accepted("PUT /retailer/orders/cancellation", answer))
+        return WriteReceipt(done=False, ref=",".join(refs))
+
+    def process_status(self, ref: str) -> ProcessResult:
+        """GET /shared/process-status/{id} for each id in ``ref``; combined result."""
+        results = [
+            mapping.process_result(
+                self._call("GET", f"/shared/process-status/{quote(part.strip(), safe='')}")
+            )
+            for part in ref.split(",") if part.strip()
+        ]
+        return mapping.combine_results(results)
+
+    def is_shipped(self, order_id: str) -> bool:
+        return mapping.fully_shipped(self._order(order_id))
+
+    def is_cancelled(self, order_id: str) -> bool:
+        return mapping.fully_cancelled(self._order(order_id))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> BolcomConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
