@@ -1,0 +1,197 @@
+"""ShopifyConnector: the webshop side over the Shopify Admin REST API."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ordersync.connectors.shopify.mapping import (
+    DEFAULT_INVENTORY_BEHAVIOUR,
+    STATE_FIELDS,
+    iso,
+    order_payload,
+    order_state,
+)
+from ordersync.connectors.shopify.pagination import CursorTracker, next_page_info
+from ordersync.http import ApiClient, RateLimiter, Unlimited, limiter_for
+from ordersync.http.errors import error_for
+from ordersync.orders import MarketplaceOrder, WebshopOrderState
+
+log = logging.getLogger("ordersync.connectors.shopify")
+
+API_VERSION = "2025-01"
+"""The pinned Admin API version."""
+
+BUCKET_SIZE = 40
+LEAK_RATE = 2.0  # requests per second (Standard plan; Plus leaks 20/s from a bucket of 400)
+PAGE_LIMIT = 250  # Shopify's maximum page size
+FIND_LOOKBACK = timedelta(minutes=5)  # clock skew between the hub and Shopify
+CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+
+
+def observe_call_limit(limiter: RateLimiter | Unlimited) -> Callable[[httpx.Response], None]:
+    """An ``on_response`` hook feeding ``X-Shopify-Shop-Api-Call-Limit: used/size`` to the
+    limiter, so requests made by other apps on the same shop slow this one down too."""
+
+    def hook(response: httpx.Response) -> None:
+        value = response.headers.get(CALL_LIMIT_HEADER)
+        if not value:
+            return
+        used, _, size = value.partition("/")
+        try:
+            limiter.observe(float(used), float(size))
+        except (ValueError, ZeroDivisionError):
+            log.debug("unreadable %s header: %r", CALL_LIMIT_HEADER, value)
+
+    return hook
+
+
+class ShopifyConnector:
+    """A webshop connector for one Shopify shop (a custom app's Admin API access token)."""
+
+    platform = "shopify"
+
+    def __init__(
+        self,
+        *,
+        shop: str,
+        access_token: str,
+        api_version: str = API_VERSION,
+        base_url: str | None = None,
+        location_id: int | None = None,
+        rate_limits: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | Unlimited | None = None,
+        variants: Mapping[str, int] | None = None,
+        inventory_behaviour: str = DEFAULT_INVENTORY_BEHAVIOUR,
+    ) -> None:
+        """``limiter`` overrides the shop's process-wide limiter (tests); ``variants`` maps
+        SKUs to variant ids so those lines are linked to the shop's products."""
+        if not access_token:
+            raise ValueError("shopify: an access token is required")
+        self.account = shop
+        self.api_version = api_version
+        self.location_id = location_id
+        self.variants = dict(variants or {})
+        self.inventory_behaviour = inventory_behaviour
+        if limiter is None:
+            limiter = (
+                limiter_for(f"shopify:{shop}", LEAK_RATE, BUCKET_SIZE)
+                if rate_limits
+                else Unlimited()
+            )
+        self.limiter = limiter
+        self.client = ApiClient(
+            (base_url or f"https://{shop}.myshopify.com").rstrip("/"),
+            platform=self.platform,
+            headers={"X-Shopify-Access-Token": access_token, "Accept": "application/json"},
+            limiter=limiter,
+            transport=transport,
+            sleep=sleep,
+            on_response=observe_call_limit(limiter),
+        )
+
+    def __repr__(self) -> str:
+        return f"ShopifyConnector(shop={self.account!r}, api_version={self.api_version!r})"
+
+    def _path(self, resource: str) -> str:
+        return f"/admin/api/{self.api_version}/{resource}.json"
+
+    # -- writes -------------------------------------------------------------------------
+
+    def create_order(self, order: MarketplaceOrder) -> str:
+        """``POST /orders.json``; returns the Shopify order id. Not idempotent: a 5xx or a
+        timeout raises UncertainWrite, reconcile with ``find_order`` before trying again."""
+        body = order_payload(
+            order, variants=self.variants, inventory_behaviour=self.inventory_behaviour
+        )
+        response = self.client.request("POST", self._path("orders"), json=body)
+        return str(response.json()["order"]["id"])
+
+    def cancel_order(self, webshop_id: str) -> None:
+        """``POST /orders/{id}/cancel.json``, without mailing the buyer. Safe to repeat: an
+        order that is already cancelled counts as success."""
+        path = self._path(f"orders/{int(webshop_id)}/cancel")
+        response = self.client.request(
+            "POST", path, json={"reason": "other", "email": False}, idempotent=True,
+            expect=(422,),
+        )
+        if response.status_code == 422:
+            detail = _error_text(response)
+            if "already" in detail.lower() and "cancel" in detail.lower():
+                return
+            raise error_for(422, f"POST {path}", platform=self.platform, detail=detail)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_order(self, webshop_id: str) -> WebshopOrderState:
+        path = self._path(f"orders/{int(webshop_id)}")
+        response = self.client.request("GET", path, params={"fields": STATE_FIELDS})
+        return order_state(response.json()["order"])
+
+    def find_order(self, order: MarketplaceOrder, created_after: datetime) -> str | None:
+        """The id of the order created for ``order.reference`` since ``created_after`` (minus
+        a few minutes of clock skew), or None."""
+        params = {
+            "status": "any",
+            "created_at_min": iso(created_after - FIND_LOOKBACK),
+            "fields": "id,source_identifier,created_at",
+            "limit": PAGE_LIMIT,
+        }
+        for page in self._pages(params):
+            for item in page:
+                if item.get("source_identifier") == order.reference:
+                    return str(item["id"])
+        return None
+
+    def changed_orders(self, since: datetime) -> Iterator[list[WebshopOrderState]]:
+        """Orders updated at or after ``since`` (any status), one list per page."""
+        params = {
+            "status": "any",
+            "updated_at_min": iso(since),
+            "fields": STATE_FIELDS,
+            "limit": PAGE_LIMIT,
+        }
+        for page in self._pages(params):
+            if page:
+                yield [order_state(item) for item in page]
+
+    def _pages(self, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """Follow the Link header; with ``page_info`` only ``limit`` and ``fields`` may go."""
+        path, cursors = self._path("orders"), CursorTracker()
+        query = dict(params)
+        while True:
+            response = self.client.request("GET", path, params=query)
+            yield response.json()["orders"]
+            cursor = cursors.advance(next_page_info(response))
+            if cursor is None:
+                return
+            query = {"limit": params["limit"], "page_info": cursor}
+            if "fields" in params:
+                query["fields"] = params["fields"]
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> ShopifyConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _error_text(response: httpx.Response) -> str:
+    """Shopify error bodies: ``{"errors": ...}`` or ``{"error": "..."}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("errors") or body.get("error") or body)[:500]
+    return str(body)[:200]
