@@ -1,0 +1,89 @@
+"""Shared fixtures: isolated homes, and stores on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PG_ADMIN_URL = os.environ.get(
+    "ORDERSYNC_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_home(tmp_path_factory):
+    """Never touch ~/.ordersync or ~/.prefect from tests."""
+    home = tmp_path_factory.mktemp("ordersync-home")
+    os.environ["ORDERSYNC_HOME"] = str(home)
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    os.environ.pop("ORDERSYNC_DATABASE_URL", None)
+    yield home
+
+
+def _postgres_database():
+    """Create a throw-away database; returns (url, drop) or None when no server is there."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"ordersync_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError:
+        admin.dispose()
+        return None
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    created = _postgres_database()
+    if created is None:
+        pytest.skip(f"no PostgreSQL server at {PG_ADMIN_URL} (set ORDERSYNC_TEST_POSTGRES_URL)")
+    url, drop = created
+    yield url
+    drop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    """A migrated, empty Store on each backend."""
+    from sqlalchemy import text
+
+    from ordersync.store import Store
+
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'store.db'}")
+        yield s
+        s.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    s = Store(url)
+    yield s
+    with s.engine.begin() as conn:
+        conn.execute(
+            text(
+                "TRUNCATE orders, order_lines, order_events, remote_writes, "
+                "watermarks RESTART IDENTITY CASCADE"
+            )
+        )
+    s.dispose()
