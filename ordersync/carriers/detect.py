@@ -125,7 +125,7 @@ def detect(
         for hit in match(norm):
             conf = hit.confidence
             reasons = hit.reasons
-            regions = carrier_regions(hit.carrier)
+            regions = hit.regions if hit.regions is not None else carrier_regions(hit.carrier)
             if regions is not None and conf > 0.2:
                 if origin:
                     if origin in regions:

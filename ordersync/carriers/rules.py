@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ordersync.carriers import checksums as cs
-from ordersync.carriers.carriers_table import ISO_COUNTRIES, POSTAL_OPERATORS
+from ordersync.carriers.carriers_table import ISO_COUNTRIES, NORTH_AMERICA, POSTAL_OPERATORS
 
 BAD_CHECKSUM = 0.15
 PREFIX = "format only (no checksum)"
@@ -28,6 +28,7 @@ class Hit(NamedTuple):
     carrier: str
     confidence: float
     reasons: tuple[str, ...]
+    regions: frozenset[str] | None = None  # overrides the carrier's regions for this format
 
 
 Evaluator = Callable[[str], tuple[Hit, ...]]
@@ -46,15 +47,16 @@ def _simple(
     check: Callable[[str], bool] | None = None,
     check_name: str = "",
     keep_bad: bool = False,
+    regions: frozenset[str] | None = None,
 ) -> Evaluator:
     """Evaluator for a format with fixed carrier(s) and an optional checksum."""
     if check is not None:
         ok_reasons = (f"checksum valid: {check_name}", *reasons)
     else:
         ok_reasons = (*reasons, PREFIX)
-    good = tuple(Hit(c, conf, ok_reasons) for c, conf in carriers)
+    good = tuple(Hit(c, conf, ok_reasons, regions) for c, conf in carriers)
     bad_reasons = (f"checksum INVALID: {check_name}", *reasons)
-    bad = tuple(Hit(c, BAD_CHECKSUM, bad_reasons) for c, _ in carriers) if keep_bad else ()
+    bad = tuple(Hit(c, BAD_CHECKSUM, bad_reasons, regions) for c, _ in carriers) if keep_bad else ()
 
     def evaluate(code: str) -> tuple[Hit, ...]:
         if check is None or check(code):
@@ -129,7 +131,7 @@ def _eval_dpd15(code: str) -> tuple[Hit, ...]:
     if cs.mod37_36_check_char(code[:14]) != code[14]:
         return ()
     # A letter as check character is strong evidence (FedEx/others only use digits).
-    conf = 0.8 if code[14].isalpha() else 0.55
+    conf = 0.8 if code[14].isalpha() else 0.7
     return (Hit("dpd", conf, ("checksum valid: iso7064 mod 37,36", "DPD 14 digits + check")),)
 
 
@@ -278,7 +280,7 @@ RULES: tuple[Rule, ...] = (
     _r("dhl_paket_20", (20,), r"00\d{18}", _eval_sscc20),
     _r("dhl_paket_12", (12,), r"\d{12}",
        _simple((("dhl_paket", 0.55),), ("DHL Paket 12 digits",), _dhl_identcode_ok, "weights 4/9")),
-    _r("dhl_piece", range(12, 25), r"J[A-Z]{2,3}\d{9,20}", _eval_dhl_piece),
+    _r("dhl_piece", range(12, 25), r"J(?:JD|VGL)\d{9,20}|J[A-Z]{2,3}\d{10,20}", _eval_dhl_piece),
     _r("dhl_express", (10, 11), r"\d{10,11}",
        _simple((("dhl_express", 0.5),), ("DHL Express air waybill",), cs.mod7_valid, "mod 7")),
     _r("dhl_ecommerce", range(12, 42), r"(?:GM|LX|RX|UV|CN|SG|TH|IN|HK|MY)[0-9A-Z]{10,39}",
@@ -301,11 +303,14 @@ RULES: tuple[Rule, ...] = (
        _simple((("fedex", 0.55),), ("FedEx Express 12 digits",), _fedex_ok(0, cs.FEDEX_12_WEIGHTS),
                "fedex mod 11")),
     _r("fedex_ground_15", (15,), r"\d{15}",
-       _simple((("fedex", 0.5),), ("FedEx Ground 15 digits",), _gs1_all, "gs1 mod 10")),
+       _simple((("fedex", 0.5),), ("FedEx Ground 15 digits",), _gs1_all, "gs1 mod 10",
+               regions=NORTH_AMERICA)),
     _r("fedex_sscc_18", (18,), r"0[0124]\d{16}",
-       _simple((("fedex", 0.55),), ("FedEx Ground SSCC-18",), _gs1_all, "gs1 mod 10")),
+       _simple((("fedex", 0.55),), ("FedEx Ground SSCC-18",), _gs1_all, "gs1 mod 10",
+               regions=NORTH_AMERICA)),
     _r("fedex_96_22", (22,), r"96\d{20}",
-       _simple((("fedex", 0.85),), ("FedEx Ground prefix 96",), _gs1_tail(14), "gs1 mod 10")),
+       _simple((("fedex", 0.85),), ("FedEx Ground prefix 96",), _gs1_tail(14), "gs1 mod 10",
+               regions=NORTH_AMERICA)),
     _r("fedex_34", (34,), r"[0-8]\d{33}",
        _simple((("fedex", 0.75),), ("FedEx Express 34 digits",),
                _fedex_ok(20, cs.FEDEX_13_WEIGHTS), "fedex mod 11")),
@@ -323,7 +328,7 @@ RULES: tuple[Rule, ...] = (
        _simple((("canada_post", 0.55),), ("Canada Post 16 digits",), _gs1_all, "gs1 mod 10")),
     _r("canpar_22", (22,), r"[CDKLSUXZ]\d{21}", _simple((("canpar", 0.7),), ("Canpar letter + 21",))),
     _r("purolator_12", (12,), r"[0-5]\d{11}",
-       _simple((("purolator", 0.5),), ("Purolator 12 digits",), cs.luhn_valid, "luhn")),
+       _simple((("purolator", 0.55),), ("Purolator 12 digits",), cs.luhn_valid, "luhn")),
     _r("purolator_alpha", (12,), r"[A-Z]{3}\d{9}",
        _simple((("purolator", 0.5),), ("Purolator 3 letters + 9 digits",))),
     _r("ontrac_c", (15,), r"C\d{14}",
