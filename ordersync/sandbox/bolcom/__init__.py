@@ -167,6 +167,7 @@ class BolcomTwin:
     def _reset(self) -> None:
         self.state = self._new_state()
         self.tokens.clear()
+        self.tokens_issued = 0
         self._buckets.clear()
 
     # -- request checks ---------------------------------------------------------------
