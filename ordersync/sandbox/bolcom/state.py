@@ -218,6 +218,11 @@ class BolcomState:
             process = self.processes.get(process_id)
             if process is not None and process.status == "PENDING":
                 if process.polls_left <= 0:
+                    for earlier in list(self.processes.values()):  # bol.com's queue is FIFO
+                        if earlier is process:
+                            break
+                        if earlier.status == "PENDING" and earlier.keys & process.keys:
+                            self._run(earlier)
                     self._run(process)
                 process.polls_left -= 1
             return process
@@ -243,7 +248,7 @@ class BolcomState:
                 assert owner is not None
                 left = _open_quantity(owner[1])
                 quantity = want.get("quantity") or left
-                if quantity > left:
+                if quantity > left or left <= 0:
                     return (f"Order item {want['orderItemId']}: quantity {quantity} exceeds "
                             f"the open quantity {left}.")
             stamp = iso(self.now())
