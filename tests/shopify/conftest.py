@@ -90,6 +90,7 @@ def _fresh(request) -> None:
         twin.controls.faults.clear()
         twin.controls.requests.clear()
         twin.controls.throttled.clear()
+        twin.controls.rate_limits = False
 
 
 @pytest.fixture
