@@ -1,8 +1,8 @@
 """Carrier detection from track & trace codes and marketplace carrier codes (pure, no I/O).
 
-    >>> d = detect("3SBOL0987654321", ship_from="NL")
-    >>> d.carrier, marketplace_carrier(d.carrier, "bolcom").code
-    ('postnl', 'TNT')
+>>> d = detect("3SBOL0987654321", ship_from="NL")
+>>> d.carrier, marketplace_carrier(d.carrier, "bolcom").code
+('postnl', 'TNT')
 """
 
 from ordersync.carriers.carriers_table import CARRIERS, carrier_name, resolve_carrier_name

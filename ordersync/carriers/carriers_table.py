@@ -9,24 +9,27 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-EU = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-EUROPE = EU | frozenset("GB CH NO IS LI MC AD SM VA RS BA ME MK AL UA TR".split())
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+EU = _codes("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK")
+EUROPE = EU | _codes("GB CH NO IS LI MC AD SM VA RS BA ME MK AL UA TR")
 BENELUX = frozenset({"NL", "BE", "LU"})
 NORTH_AMERICA = frozenset({"US", "CA", "PR"})
 
 # ISO 3166-1 alpha-2 plus AN (Netherlands Antilles, still seen on S10 items).
-ISO_COUNTRIES = frozenset(
-    """AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN
-    BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
-    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ
-    GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI
-    KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO
-    MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK
-    PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS
-    ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE
-    VG VI VN VU WF WS YE YT ZA ZM ZW""".split()
+ISO_COUNTRIES = _codes(
+    "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM "
+    "BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY "
+    "CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI "
+    "GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE "
+    "JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD "
+    "ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO "
+    "NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC "
+    "SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN "
+    "TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW "
 )
 
 
@@ -42,7 +45,8 @@ CARRIERS: dict[str, CarrierInfo] = {
     "deutsche_post": CarrierInfo("Deutsche Post", None),
     "dhl_express": CarrierInfo("DHL Express", None),
     "dhl_ecommerce": CarrierInfo(
-        "DHL eCommerce", frozenset("US CA PR AU CN HK SG MY TH IN VN".split())
+        "DHL eCommerce",
+        _codes("US CA PR AU CN HK SG MY TH IN VN"),
     ),
     "dpd": CarrierInfo("DPD", EUROPE),
     "gls": CarrierInfo("GLS", EUROPE | NORTH_AMERICA),
@@ -151,12 +155,15 @@ ALIASES: dict[str, str] = {
     "deutschepost": "deutsche_post", "dpag": "deutsche_post", "warenpost": "deutsche_post",
     "dpd": "dpd", "dpdnl": "dpd", "dpdbe": "dpd", "dpdde": "dpd", "dpdgroup": "dpd",
     "dpduk": "dpd", "dpdpredict": "dpd", "iloxx": "dpd",
-    "gls": "gls", "glsnl": "gls", "glsde": "gls", "glsgroup": "gls", "generallogisticssystems": "gls",
+    "gls": "gls", "glsnl": "gls", "glsde": "gls",
+    "glsgroup": "gls", "generallogisticssystems": "gls",
     "hermes": "hermes", "hermesde": "hermes", "myhermes": "hermes", "hermesgermany": "hermes",
     "hermeslogistikgruppe": "hermes", "evri": "evri", "hermesuk": "evri", "myhermesuk": "evri",
     "yodel": "yodel", "ups": "ups", "unitedparcelservice": "ups", "fedex": "fedex",
-    "federalexpress": "fedex", "tntexpress": "tnt", "usps": "usps", "unitedstatespostalservice": "usps",
-    "royalmail": "royal_mail", "parcelforce": "parcelforce", "bpost": "bpost", "belgianpost": "bpost",
+    "federalexpress": "fedex", "tntexpress": "tnt",
+    "usps": "usps", "unitedstatespostalservice": "usps",
+    "royalmail": "royal_mail",
+    "parcelforce": "parcelforce", "bpost": "bpost", "belgianpost": "bpost",
     "bpostbe": "bpost", "laposte": "la_poste", "colissimo": "colissimo", "coliposte": "colissimo",
     "chronopost": "chronopost", "correos": "correos", "posteitaliane": "poste_italiane",
     "brt": "brt", "bartolini": "brt", "austrianpost": "austrian_post", "postat": "austrian_post",

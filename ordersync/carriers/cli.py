@@ -20,15 +20,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("code", help="tracking code, or - to read one code per line from stdin")
     p.add_argument("--from", dest="ship_from", metavar="CC", help="ship-from country (ISO 2)")
     p.add_argument("--to", dest="ship_to", metavar="CC", help="destination country (ISO 2)")
-    p.add_argument("--configured", action="append", default=[], metavar="CARRIER",
-                   help="a carrier the merchant has configured (repeatable)")
+    p.add_argument(
+        "--configured",
+        action="append",
+        default=[],
+        metavar="CARRIER",
+        help="a carrier the merchant has configured (repeatable)",
+    )
     p.add_argument("--named", metavar="NAME", help="carrier name the webshop gave")
     return p
 
 
 def _record(code: str, args: argparse.Namespace) -> dict:
-    d = detect(code, ship_from=args.ship_from, ship_to=args.ship_to,
-               configured=args.configured, named=args.named)
+    d = detect(
+        code,
+        ship_from=args.ship_from,
+        ship_to=args.ship_to,
+        configured=args.configured,
+        named=args.named,
+    )
     out = d.to_dict()
     out["input"] = code
     out["marketplaces"] = {

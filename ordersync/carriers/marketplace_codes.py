@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 MARKETPLACES = ("bolcom", "amazon", "ebay", "kaufland")
 
-FALLBACK: dict[str, str] = {"bolcom": "OTHER", "amazon": "Other", "ebay": "Other", "kaufland": "Other"}
+FALLBACK: dict[str, str] = {
+    "bolcom": "OTHER",
+    "amazon": "Other",
+    "ebay": "Other",
+    "kaufland": "Other",
+}
 # Marketplaces with a free-text carrier name next to the generic code (Amazon carrierName).
 TAKES_NAME = frozenset({"amazon"})
 
@@ -82,7 +87,9 @@ class MarketplaceCarrier:
     name: str | None
 
 
-def _fallback(marketplace: str, name: str | None, overrides: Mapping[str, str]) -> MarketplaceCarrier:
+def _fallback(
+    marketplace: str, name: str | None, overrides: Mapping[str, str]
+) -> MarketplaceCarrier:
     code = overrides.get("*", FALLBACK[marketplace])
     if marketplace in TAKES_NAME:
         return MarketplaceCarrier(code, name or "Other")
@@ -111,7 +118,9 @@ def marketplace_carrier(
     code = overrides.get(canonical) or overrides.get(carrier)
     if code is None:
         cc = (ship_to or "").upper()
-        code = VARIANTS.get((canonical, marketplace, cc)) or CODES.get(canonical, {}).get(marketplace)
+        code = VARIANTS.get((canonical, marketplace, cc)) or CODES.get(canonical, {}).get(
+            marketplace
+        )
     if code is None:
         return _fallback(marketplace, name, overrides)
     if code == FALLBACK[marketplace] and marketplace in TAKES_NAME:

@@ -18,9 +18,15 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ordersync.carriers import checksums as cs
-from ordersync.carriers.carriers_table import ISO_COUNTRIES, NORTH_AMERICA, POSTAL_OPERATORS
+from ordersync.carriers.carriers_table import (
+    ISO_COUNTRIES,
+    NORTH_AMERICA,
+    POSTAL_OPERATORS,
+    _codes,
+)
 
 BAD_CHECKSUM = 0.15
+US = frozenset({"US", "PR", "GU", "VI", "AS", "MP"})
 PREFIX = "format only (no checksum)"
 
 
@@ -107,9 +113,7 @@ def _eval_s10(code: str) -> tuple[Hit, ...]:
 
 # --- DPD -----------------------------------------------------------------------------------
 
-_DPD_SERVICES = frozenset(
-    "101 102 105 106 109 110 113 136 154 155 161 179 191 225 237 327 350".split()
-)
+_DPD_SERVICES = _codes("101 102 105 106 109 110 113 136 154 155 161 179 191 225 237 327 350")
 
 
 def _eval_dpd28(code: str) -> tuple[Hit, ...]:
@@ -144,7 +148,9 @@ def _eval_sscc20(code: str) -> tuple[Hit, ...]:
     dhl_prefix = code.startswith("003404")
     if not valid:
         if dhl_prefix:
-            return (Hit("dhl_paket", BAD_CHECKSUM, ("checksum INVALID: gs1 mod 10", "prefix 003404")),)
+            return (
+                Hit("dhl_paket", BAD_CHECKSUM, ("checksum INVALID: gs1 mod 10", "prefix 003404")),
+            )
         return ()
     if dhl_prefix:
         return (Hit("dhl_paket", 0.95, ("checksum valid: gs1 mod 10", "prefix 003404 (DHL SSCC)")),)
@@ -154,7 +160,11 @@ def _eval_sscc20(code: str) -> tuple[Hit, ...]:
 def _eval_dhl_piece(code: str) -> tuple[Hit, ...]:
     if code.startswith("JVGL"):
         return (
-            Hit("dhl_parcel", 0.85, ("prefix JVGL (DHL Parcel Benelux)", "format only (no checksum)")),
+            Hit(
+                "dhl_parcel",
+                0.85,
+                ("prefix JVGL (DHL Parcel Benelux)", "format only (no checksum)"),
+            ),
             Hit("dhl_express", 0.6, ("DHL piece id J + letters", "format only (no checksum)")),
         )
     if code.startswith("JJD"):
@@ -167,7 +177,9 @@ def _eval_dhl_ecommerce(code: str) -> tuple[Hit, ...]:
     if not any(ch.isdigit() for ch in code[2:]):
         return ()
     if code.startswith("GM"):
-        return (Hit("dhl_ecommerce", 0.8, ("prefix GM (DHL Global Mail)", "format only (no checksum)")),)
+        return (
+            Hit("dhl_ecommerce", 0.8, ("prefix GM (DHL Global Mail)", "format only (no checksum)")),
+        )
     return (Hit("dhl_ecommerce", 0.3, (f"prefix {code[:2]}", "format only (no checksum)")),)
 
 
@@ -180,12 +192,12 @@ def _eval_usps_impb(code: str) -> tuple[Hit, ...]:
     if code.startswith("420"):
         bodies = [code[8:], code[12:]]
     for body in bodies:
-        if len(body) in (22, 26) and body[0] == "9" and body[1] in "12345":
-            if cs.gs1_valid(body[:-1], body[-1]):
-                reasons = ["checksum valid: gs1 mod 10", f"IMpb application id {body[:2]}"]
-                if body is not code:
-                    reasons.append("420 ZIP routing prefix")
-                return (Hit("usps", 0.85, tuple(reasons)),)
+        shape_ok = len(body) in (22, 26) and body[0] == "9" and body[1] in "12345"
+        if shape_ok and cs.gs1_valid(body[:-1], body[-1]):
+            reasons = ["checksum valid: gs1 mod 10", f"IMpb application id {body[:2]}"]
+            if body is not code:
+                reasons.append("420 ZIP routing prefix")
+            return (Hit("usps", 0.85, tuple(reasons), US),)
     return ()
 
 
@@ -193,11 +205,12 @@ def _eval_usps20(code: str) -> tuple[Hit, ...]:
     if code.startswith("00"):  # SSCC with application identifier, not a USPS service type
         return ()
     if cs.gs1_valid(code[:19], code[19]):
-        return (Hit("usps", 0.55, ("checksum valid: gs1 mod 10", "USPS 20 digits")),)
+        return (Hit("usps", 0.55, ("checksum valid: gs1 mod 10", "USPS 20 digits"), US),)
     # Legacy 20-digit numbers whose check digit is computed with an implied "91" prefix
     # ("9" weight 3 and "1" weight 1 add 28 to the GS1 sum).
     if cs.gs1_valid(code[:19], code[19], extra=28):
-        return (Hit("usps", 0.55, ("checksum valid: gs1 mod 10 (implied 91)", "USPS legacy")),)
+        reasons = ("checksum valid: gs1 mod 10 (implied 91)", "USPS legacy")
+        return (Hit("usps", 0.55, reasons, US),)
     return ()
 
 
@@ -269,13 +282,16 @@ RULES: tuple[Rule, ...] = (
        _simple((("postnl", 0.9),), ("prefix 3S (PostNL)",))),
     _r("colissimo", (13,), r"\d[A-Z]\d{11}",
        _simple((("colissimo", 0.6),), ("Colissimo domestic digit+letter+11 digits",))),
-    _r("bpost_24", (24,), r"32\d{22}", _simple((("bpost", 0.55),), ("bpost 24 digits, prefix 32",))),
-    _r("correos_pq", (23,), r"PQ[0-9A-Z]{21}", _simple((("correos", 0.7),), ("prefix PQ (Correos)",))),
+    _r("bpost_24", (24,), r"32\d{22}",
+       _simple((("bpost", 0.55),), ("bpost 24 digits, prefix 32",))),
+    _r("correos_pq", (23,), r"PQ[0-9A-Z]{21}",
+       _simple((("correos", 0.7),), ("prefix PQ (Correos)",))),
     # UPS
     _r("ups_1z", (18,), r"1Z[0-9A-Z]{15}\d",
        _simple((("ups", 0.97),), ("prefix 1Z",), cs.ups_1z_valid, "ups mod 10", keep_bad=True)),
     _r("ups_waybill", (11,), r"[AHJKTV]\d{10}",
-       _simple((("ups", 0.55),), ("UPS waybill letter + 10 digits",), _ups_waybill_ok, "ups mod 10")),
+       _simple((("ups", 0.55),), ("UPS waybill letter + 10 digits",),
+               _ups_waybill_ok, "ups mod 10")),
     # DHL
     _r("dhl_paket_20", (20,), r"00\d{18}", _eval_sscc20),
     _r("dhl_paket_12", (12,), r"\d{12}",
@@ -325,8 +341,10 @@ RULES: tuple[Rule, ...] = (
     _r("usps_20", (20,), r"\d{20}", _eval_usps20),
     # North America regionals
     _r("canada_post_16", (16,), r"\d{16}",
-       _simple((("canada_post", 0.55),), ("Canada Post 16 digits",), _gs1_all, "gs1 mod 10")),
-    _r("canpar_22", (22,), r"[CDKLSUXZ]\d{21}", _simple((("canpar", 0.7),), ("Canpar letter + 21",))),
+       _simple((("canada_post", 0.55),), ("Canada Post 16 digits",), _gs1_all, "gs1 mod 10",
+               regions=frozenset({"CA"}))),
+    _r("canpar_22", (22,), r"[CDKLSUXZ]\d{21}",
+       _simple((("canpar", 0.7),), ("Canpar letter + 21",))),
     _r("purolator_12", (12,), r"[0-5]\d{11}",
        _simple((("purolator", 0.55),), ("Purolator 12 digits",), cs.luhn_valid, "luhn")),
     _r("purolator_alpha", (12,), r"[A-Z]{3}\d{9}",
@@ -341,16 +359,20 @@ RULES: tuple[Rule, ...] = (
        _simple((("old_dominion", 0.7),), ("Old Dominion guaranteed",), cs.luhn_valid, "luhn")),
     _r("lasership_lx", (10,), r"L[AIEHNX][1-3]\d{7}",
        _simple((("lasership", 0.8),), ("prefix L + letter (LaserShip)",))),
-    _r("lasership_1ls7", (15,), r"1LS7[12]\d{10}", _simple((("lasership", 0.85),), ("prefix 1LS7",))),
+    _r("lasership_1ls7", (15,), r"1LS7[12]\d{10}",
+       _simple((("lasership", 0.85),), ("prefix 1LS7",))),
     _r("lasership_1ls7_18", (17,), r"1LS7[12]\d{2}01[1-4]\d{6}1",
        _simple((("lasership", 0.85),), ("prefix 1LS7, suffix -1",))),
-    _r("lasership_1lscx", (15,), r"1LSCX[0-9A-Z]{10}", _simple((("lasership", 0.85),), ("prefix 1LSCX",))),
+    _r("lasership_1lscx", (15,), r"1LSCX[0-9A-Z]{10}",
+       _simple((("lasership", 0.85),), ("prefix 1LSCX",))),
     _r("gofo", (18,), r"GFUS\d{14}", _simple((("gofo", 0.9),), ("prefix GFUS",))),
     _r("speedee", (20,), r"SP\d{18}", _simple((("speedee", 0.85),), ("prefix SP + 18 digits",))),
     # Worldwide / UK
     _r("landmark", (13,), r"LTN\d{8}N1", _simple((("landmark", 0.9),), ("LTN...N1 (Landmark)",))),
-    _r("yunexpress", (18,), r"YT\d{16}", _simple((("yunexpress", 0.85),), ("prefix YT + 16 digits",))),
-    _r("yodel", (18, 19), r"J?JD\d{16}", _simple((("yodel", 0.75),), ("JD/JJD + 16 digits (Yodel)",))),
+    _r("yunexpress", (18,), r"YT\d{16}",
+       _simple((("yunexpress", 0.85),), ("prefix YT + 16 digits",))),
+    _r("yodel", (18, 19), r"J?JD\d{16}",
+       _simple((("yodel", 0.75),), ("JD/JJD + 16 digits (Yodel)",))),
 )  # fmt: skip
 
 

@@ -92,8 +92,10 @@ def test_near_misses_are_not_accepted(family, gen, carrier):
         for miss in g.near_misses(code, NEAR_MISS_POSITIONS[family]):
             d = detect(miss)
             valid_as_carrier = [
-                c for c in d.candidates
-                if c.carrier == carrier and c.confidence >= LOW_CONFIDENCE
+                c
+                for c in d.candidates
+                if c.carrier == carrier
+                and c.confidence >= LOW_CONFIDENCE
                 and any(r.startswith("checksum valid") for r in c.reasons)
             ]
             if reference(miss):

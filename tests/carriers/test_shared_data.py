@@ -63,7 +63,9 @@ def test_invalid_number_is_rejected_or_low_confidence(courier, fmt, number, expe
         pytest.skip("listed as invalid for one format but valid for another in the data")
     d = detect(number)
     accepted = [
-        c for c in d.candidates
-        if c.confidence >= LOW_CONFIDENCE and (c.carrier in expected or (not expected and _is_postal_s10(c)))
+        c
+        for c in d.candidates
+        if c.confidence >= LOW_CONFIDENCE
+        and (c.carrier in expected or (not expected and _is_postal_s10(c)))
     ]
     assert not accepted, d.to_dict()
