@@ -214,6 +214,16 @@ def test_cancel_order(connector, twin) -> None:
     assert reasons == {"OUT_OF_STOCK"}
 
 
+def test_503_on_cancellation_is_uncertain_then_reconciled(connector, twin, served) -> None:
+    twin.place_order()
+    (order,) = fetch_all(connector)[0].orders
+    fault(served, method="PUT", path="cancellation$", status=503, after_handling=True)
+    with pytest.raises(UncertainWrite):
+        connector.cancel_order(order.external_id, [order.lines[0].line_id], "")
+    assert stats(served)["PUT /retailer/orders/cancellation"] == 1
+    assert connector.is_cancelled(order.external_id) is True
+
+
 # -- faults and rate limits ---------------------------------------------------------------
 
 def test_429_with_retry_after_is_retried(connector, twin, served) -> None:

@@ -98,7 +98,7 @@ class BolcomConnector:
             self._limiters.get(group, Unlimited()).observe(capacity - left, capacity)
 
     def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              body: Any = None) -> dict[str, Any]:
+              body: Any = None, idempotent: bool | None = None) -> dict[str, Any]:
         headers = None
         content = None
         if body is not None:
@@ -106,7 +106,7 @@ class BolcomConnector:
             content = json.dumps(body).encode()
         response = self.client.request(
             method, path, params=params, content=content, headers=headers,
-            limiter=self._limiters.get(group_of(method, path)),
+            limiter=self._limiters.get(group_of(method, path)), idempotent=idempotent,
         )
         if not response.content:
             return {}
@@ -181,14 +181,18 @@ class BolcomConnector:
         return WriteReceipt(done=False, ref=",".join(refs))
 
     def cancel_order(self, order_id: str, line_ids: Collection[str], reason: str) -> WriteReceipt:
-        """PUT /retailer/orders/cancellation, one item per request (the spec allows one)."""
+        """PUT /retailer/orders/cancellation, one item per request (the spec allows one).
+        Treated as non-idempotent although it is a PUT: a repeat of an applied cancellation
+        fails on bol.com, so a timeout or 5xx raises UncertainWrite (reconcile with
+        ``is_cancelled``) instead of being retried."""
         if not line_ids:
             raise ValueError(f"bol.com order {order_id}: nothing to cancel")
         code = mapping.cancel_reason_code(reason)
         refs = []
         for line_id in line_ids:
             body = {"orderItems": [{"orderItemId": str(line_id), "reasonCode": code}]}
-            answer = self._call("PUT", "/retailer/orders/cancellation", body=body)
+            answer = self._call("PUT", "/retailer/orders/cancellation", body=body,
+                                idempotent=False)
             refs.append(self._accepted("PUT /retailer/orders/cancellation", answer))
         return WriteReceipt(done=False, ref=",".join(refs))
 
