@@ -357,3 +357,25 @@ def test_secret_and_token_never_in_errors_or_logs(connector, twin, served, caplo
     text = "\n".join(errors) + caplog.text + repr(connector)
     assert SECRET not in text
     assert all(token not in text for token in tokens)
+
+
+def test_control_routes_place_and_corrupt_orders(connector, served) -> None:
+    placed = httpx.post(f"{served.url}/_sandbox/bolcom/orders", json={
+        "orderId": "1234567890",
+        "items": [{"ean": "8712345678906", "title": "Mug", "quantity": 2, "unitPrice": 9.95,
+                   "offerReference": "MUG-1"}],
+        "shipmentDetails": {"city": "Amsterdam", "zipCode": "1012AB"}})
+    assert placed.status_code == 201
+    order = placed.json()
+    assert order["shipmentDetails"]["city"] == "Amsterdam"
+    assert order["shipmentDetails"]["streetName"]  # Dutch defaults fill the rest
+    raw = {"orderPlacedDateTime": "2024-01-01T00:00:00Z", "orderItems": [
+        {"orderItemId": "77", "quantity": 1, "quantityShipped": 0, "quantityCancelled": 0,
+         "unitPrice": 1, "cancellationRequest": False}]}
+    assert httpx.put(f"{served.url}/_sandbox/bolcom/orders/999/raw", json=raw).status_code == 200
+    (batch,) = fetch_all(connector)
+    assert [o.external_id for o in batch.orders] == ["1234567890"]
+    assert [(q.external_id, q.reason) for q in batch.rejected] == [
+        ("999", ErrorReason.ADDRESS_PARSING)]
+    missing = httpx.get(f"{served.url}/_sandbox/bolcom/orders/nope/shipments")
+    assert missing.status_code == 404
