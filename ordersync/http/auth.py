@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator
 
 import httpx
 
-from ordersync.http.errors import AuthError
+from ordersync.http.errors import AuthError, RetriableError
 
 
 class CachedTokenAuth(httpx.Auth, ABC):
@@ -40,6 +40,10 @@ class CachedTokenAuth(httpx.Auth, ABC):
         return self._token is not None and self._clock() < self._expires_at - self.margin_seconds
 
     def _store(self, response: httpx.Response) -> None:
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetriableError(
+                "token endpoint unavailable", platform=self.platform, status=response.status_code
+            )
         if response.status_code != 200:
             raise AuthError(
                 "token request refused", platform=self.platform, status=response.status_code

@@ -5,8 +5,9 @@ Control endpoints (every twin, under ``/_sandbox``):
 - ``POST /_sandbox/faults`` ``{"method": "POST", "path": "^/retailer/shipments$", "status": 503,
   "count": 1, "delay": 0, "retry_after": null, "after_handling": false}``: the next ``count``
   matching requests fail with ``status`` (``delay`` seconds first; ``status`` 0 = hang for
-  ``delay`` then drop the connection like a timeout). ``after_handling`` true = the request is
-  processed *and then* answered with the error, the classic uncertain write.
+  ``delay`` then never answer, like a timeout). ``after_handling`` true = the request is
+  processed *first*, and then answered with the error (or never answered): the classic
+  uncertain write.
 - ``DELETE /_sandbox/faults``: clear them.
 - ``PUT /_sandbox/rate-limits`` ``{"enabled": false}``: switch the platform's limits off/on.
 - ``GET /_sandbox/stats``: requests served and 429s sent, per path template.
@@ -154,17 +155,17 @@ class FaultMiddleware:
         fault = self.controls.take_fault(scope["method"], scope["path"])
         if fault is None:
             return await self.app(scope, receive, send)
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status == 0:  # a timeout: never answer
-            await asyncio.sleep(3600)
-            return
         if fault.after_handling:
 
             async def discard(message):  # run the handler, throw its answer away
                 return None
 
             await self.app(scope, receive, discard)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == 0:  # a timeout: never answer
+            await asyncio.sleep(3600)
+            return
         headers = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
@@ -209,6 +210,7 @@ class ServedApp:
             log_level=log_level,
             access_log=False,
             lifespan="off",
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

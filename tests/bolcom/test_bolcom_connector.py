@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, SECRET, make_connector
 
 from ordersync.connectors.base import MarketplaceConnector
 from ordersync.http import AuthError, NotFound, UncertainWrite, ValidationError
 from ordersync.orders import ErrorReason, Shipment, ShipmentLine
+from tests.bolcom.conftest import CLIENT_ID, SECRET, make_connector
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 

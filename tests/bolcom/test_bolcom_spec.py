@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, SECRET
 
 from ordersync.connectors.bolcom import mapping
 from ordersync.orders import Shipment, ShipmentLine
+from tests.bolcom.conftest import CLIENT_ID, SECRET
 
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")

@@ -207,10 +207,29 @@ class BolcomConnector:
         return mapping.combine_results(results)
 
     def is_shipped(self, order_id: str) -> bool:
-        return mapping.fully_shipped(self._order(order_id))
+        """Shipped, or a shipment of it is accepted and still processing: bol.com applies
+        writes asynchronously, so a lost attempt shows in the process statuses first."""
+        order = self._order(order_id)
+        if mapping.fully_shipped(order):
+            return True
+        return self._in_flight(mapping.open_item_ids(order), "CREATE_SHIPMENT")
+
+    def _in_flight(self, item_ids: Collection[str], event_type: str) -> bool:
+        """Has any of the items a PENDING process of ``event_type``? (A finished one already
+        shows in the order's quantities.)"""
+        for item_id in item_ids:
+            body = self._call("GET", "/shared/process-status",
+                              params={"entity-id": item_id, "event-type": event_type})
+            if any(p.get("status") == "PENDING"
+                   for p in body.get("processStatuses") or []):
+                return True
+        return False
 
     def is_cancelled(self, order_id: str) -> bool:
-        return mapping.fully_cancelled(self._order(order_id))
+        order = self._order(order_id)
+        if mapping.fully_cancelled(order):
+            return True
+        return self._in_flight(mapping.open_item_ids(order), "CANCEL_ORDER")
 
     def close(self) -> None:
         self.client.close()

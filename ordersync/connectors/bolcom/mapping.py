@@ -249,6 +249,16 @@ def items_of(order: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [i for i in items if isinstance(i, Mapping)]
 
 
+def open_item_ids(order: Mapping[str, Any]) -> list[str]:
+    """Items with units neither shipped nor cancelled."""
+    return [
+        str(i.get("orderItemId"))
+        for i in items_of(order)
+        if (i.get("quantityShipped") or 0) + (i.get("quantityCancelled") or 0)
+        < (i.get("quantity") or 0)
+    ]
+
+
 def fully_shipped(order: Mapping[str, Any]) -> bool:
     """Every item shipped or cancelled, and at least one unit shipped."""
     items = items_of(order)

@@ -245,6 +245,7 @@ class BolcomTwin:
             ("/retailer/orders/cancellation", self._cancel, ["PUT"]),
             ("/retailer/orders/{order_id}", self._get_order, ["GET"]),
             ("/retailer/shipments", self._ship, ["POST"]),
+            ("/shared/process-status", self._process_statuses, ["GET"]),
             ("/shared/process-status/{process_id}", self._process_status, ["GET"]),
             ("/retailer/offers/{offer_id}/stock", self._stock, ["PUT"]),
             ("/retailer/offers/{offer_id}", self._get_offer, ["GET"]),
@@ -376,6 +377,21 @@ class BolcomTwin:
             if violations:
                 return self._problem(request, 400, "Bad request", violations, headers)
             return self._ok(self.state.cancel(item_id, reason).json(), headers, 202)
+
+    async def _process_statuses(self, request: Request) -> Response:
+        """GET /shared/process-status?entity-id=&event-type=&page=: newest first, 50 a page."""
+        _, headers = self._guard(request, accept=(MEDIA, ADVERTISER_MEDIA))
+        entity, event = (request.query_params.get(k) for k in ("entity-id", "event-type"))
+        if not entity or not event:
+            return self._problem(request, 400, "entity-id and event-type are required.",
+                                 headers=headers)
+        page = int(request.query_params.get("page") or 1)
+        with self.state.lock:
+            found = [p for p in self.state.processes.values()
+                     if p.entity_id == entity and p.event_type == event]
+            found.reverse()
+            rows = [p.json() for p in found[(page - 1) * 50: page * 50]]
+        return self._ok({"processStatuses": rows}, headers)
 
     async def _process_status(self, request: Request) -> Response:
         _, headers = self._guard(request, accept=(MEDIA, ADVERTISER_MEDIA))

@@ -270,7 +270,7 @@ class BolcomState:
             return None
 
         first = items[0]["orderItemId"]
-        return self.enqueue(first, "CONFIRM_SHIPMENT",
+        return self.enqueue(first, "CREATE_SHIPMENT",
                             f"Example process status description for processing {first}.",
                             {f"order:{o}" for o in orders}, effect)
 

@@ -1,0 +1,110 @@
+"""The ``ordersync`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["carrier"]:
+        from ordersync.carriers.cli import main as carrier_main
+
+        return carrier_main(argv[1:], sys.stdin, sys.stdout)
+    parser = argparse.ArgumentParser(prog="ordersync", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="the main job on the embedded default (Ctrl-C stops it)")
+    demo.add_argument("--port", type=int, default=None, help="Prefect server port (default: "
+                      "a free one)")
+    demo.add_argument("--interval", type=float, default=60.0,
+                      help="seconds between demo sync runs (the deployment's own schedule is "
+                      "5 minutes)")
+    demo.add_argument("--tracking-wait", type=float, default=3.0,
+                      help="minutes a completed order waits for track & trace in the demo")
+    demo.add_argument("--orders-per-minute", type=float, default=6.0)
+    demo.add_argument("--duration", type=float, default=None,
+                      help="stop after this many seconds (default: until Ctrl-C)")
+
+    run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
+    run.add_argument("--connection", default="sandbox")
+
+    orders = sub.add_parser("orders", help="the order overview by status")
+    orders.add_argument("--status", default=None)
+    orders.add_argument("--limit", type=int, default=20)
+
+    events = sub.add_parser("events", help="one order's event log")
+    events.add_argument("order_id", type=int)
+
+    sub.add_parser("carrier", help="detect the carrier of a track & trace code (see --help)")
+    sub.add_parser("migrate", help="create or upgrade the hub's database")
+
+    args = parser.parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:  # configuration problems: say what to fix, no traceback
+        print(f"ordersync: {exc}", file=sys.stderr)
+        return 2
+
+
+def _demo(args) -> int:
+    from ordersync.demo import run_demo
+
+    return run_demo(port=args.port, interval=args.interval, tracking_wait=args.tracking_wait,
+                    orders_per_minute=args.orders_per_minute, duration=args.duration)
+
+
+def _sync(args) -> int:
+    from ordersync.flows.order_sync import order_sync
+
+    counts = order_sync(connection=args.connection)
+    print(json.dumps({"connection": args.connection, **counts}, indent=2, sort_keys=True))
+    return 0
+
+
+def _orders(args) -> int:
+    from ordersync.flows.runtime import store_for
+    from ordersync.orders import OrderStatus
+
+    store = store_for()
+    counts = store.count_by_status()
+    print("  ".join(f"{s}: {counts.get(s, 0)}" for s in OrderStatus))
+    status = OrderStatus(args.status) if args.status else None
+    rows = store.list_orders(status, args.limit)
+    if rows:
+        print(f"\n{'id':>6}  {'marketplace':<22} {'status':<14} {'webshop':<16} "
+              f"{'tracking':<22} carrier")
+    for r in rows:
+        error = f" (error: {r.error_reason})" if r.error_reason else ""
+        print(f"{r.id:>6}  {r.platform + ':' + r.external_id:<22} {r.status:<14} "
+              f"{r.webshop_order_id or '-':<16} {r.tracking_number or '-':<22} "
+              f"{r.carrier_code or '-'}{error}")
+    return 0
+
+
+def _events(args) -> int:
+    from ordersync.flows.runtime import store_for
+
+    for e in store_for().events(args.order_id):
+        print(f"{e['at']:%Y-%m-%d %H:%M:%S}  {e['level']:<7} {e['kind']:<22} {e['message']}")
+    return 0
+
+
+def _migrate(args) -> int:
+    from ordersync.flows.runtime import store_for
+
+    store_for()
+    print("database is up to date")
+    return 0
+
+
+_COMMANDS = {"demo": _demo, "sync": _sync, "orders": _orders, "events": _events,
+             "migrate": _migrate}
+
+if __name__ == "__main__":
+    raise SystemExit(main())
