@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import TOKEN, make_order
+from shopify_helpers import TOKEN, make_order
 
 from ordersync.connectors.base import WebshopConnector
 from ordersync.connectors.shopify import API_VERSION, ShopifyConnector

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TOKEN, make_order
+from shopify_helpers import TOKEN, make_order
 
 from ordersync.connectors.shopify import API_VERSION
 from ordersync.connectors.shopify.mapping import order_payload, order_state, tracking_of

@@ -6,7 +6,7 @@ import logging
 
 import httpx
 import pytest
-from conftest import TOKEN, make_order
+from shopify_helpers import TOKEN, make_order
 
 from ordersync.connectors.shopify import API_VERSION, ShopifyConnector
 from ordersync.connectors.shopify.connector import observe_call_limit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import TOKEN
+from shopify_helpers import TOKEN
 
 from ordersync.connectors.shopify import API_VERSION
 
