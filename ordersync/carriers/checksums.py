@@ -7,36 +7,32 @@ right shape; callers match the shape with a regex first.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from operator import mul
 
 _DIGIT = {str(i): i for i in range(10)}
-# UPS maps letters onto digits with (ord - 3) % 10 (A=2, B=3, ... I=0, J=1, ...).
-_UPS_VALUE = {**_DIGIT, **{chr(c): (c - 3) % 10 for c in range(65, 91)}}
 _ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _VALUE36 = {ch: i for i, ch in enumerate(_ALNUM36)}
+# bytes.translate tables: ASCII digit -> its value; UPS additionally maps letters with
+# (ord - 3) % 10 (A=2, B=3, ... I=0, J=1, ...); LUHN maps d -> digit sum of 2d.
+_TO_VALUE = bytes((c - 48) if 48 <= c <= 57 else 0 for c in range(256))
+_UPS_VALUE = bytes(
+    (c - 48) if 48 <= c <= 57 else ((c - 3) % 10 if 65 <= c <= 90 else 0) for c in range(256)
+)
+_LUHN_DOUBLE = bytes(((2 * (c - 48)) % 9 or (9 if c == 57 else 0)) if 48 <= c <= 57 else 0
+                     for c in range(256))  # fmt: skip
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
 
-def _digits(s: str) -> list[int]:
-    return [_DIGIT[c] for c in s]
-
-
-@lru_cache(maxsize=64)
-def _gs1_weights(n: int) -> tuple[int, ...]:
-    """GS1 weights for n data digits: 3 on the rightmost, alternating 3/1 to the left."""
-    return tuple(3 if (n - 1 - i) % 2 == 0 else 1 for i in range(n))
-
-
-@lru_cache(maxsize=64)
-def _alternating(n: int, first: int, second: int) -> tuple[int, ...]:
-    return tuple(first if i % 2 == 0 else second for i in range(n))
+def _values(s: str) -> bytes:
+    """Digit values of an all-digit string, as a bytes object (fast to sum and slice)."""
+    return s.encode("ascii").translate(_TO_VALUE)
 
 
 def gs1_check_digit(data: str, extra: int = 0) -> int:
     """GS1 / EAN / SSCC mod 10 (weights 3,1 from the right); `extra` is added to the sum."""
-    total = extra + sum(map(mul, _digits(data), _gs1_weights(len(data))))
+    v = _values(data)
+    total = extra + 3 * sum(v[-1::-2]) + sum(v[-2::-2])
     return (10 - total % 10) % 10
 
 
@@ -46,7 +42,7 @@ def gs1_valid(data: str, check: str, extra: int = 0) -> bool:
 
 def s10_check_digit(serial8: str) -> int:
     """UPU S10: weights 8,6,4,2,3,5,9,7; 11 - (sum mod 11), with 10 -> 0 and 11 -> 5."""
-    check = 11 - sum(map(mul, _digits(serial8), S10_WEIGHTS)) % 11
+    check = 11 - sum(map(mul, _values(serial8), S10_WEIGHTS)) % 11
     if check == 10:
         return 0
     if check == 11:
@@ -61,10 +57,8 @@ def s10_valid(code: str) -> bool:
 
 def ups_check_digit(serial: str) -> int:
     """UPS 1Z / waybill: letters mapped to digits, odd positions doubled, mod 10."""
-    total = 0
-    for i, ch in enumerate(serial):
-        v = _UPS_VALUE[ch]
-        total += v * 2 if i % 2 else v
+    v = serial.encode("ascii").translate(_UPS_VALUE)
+    total = sum(v[0::2]) + 2 * sum(v[1::2])
     return (10 - total % 10) % 10
 
 
@@ -80,7 +74,8 @@ def mod7_valid(code: str) -> bool:
 
 def dhl_identcode_check_digit(data: str) -> int:
     """Deutsche Post / DHL Paket 12-digit: weights 4,9 alternating from the left, mod 10."""
-    total = sum(map(mul, _digits(data), _alternating(len(data), 4, 9)))
+    v = _values(data)
+    total = 4 * sum(v[0::2]) + 9 * sum(v[1::2])
     return (10 - total % 10) % 10
 
 
@@ -89,16 +84,29 @@ def gls_check_digit(data: str) -> int:
     return gs1_check_digit(data, extra=1)
 
 
+def _mod37_36_step() -> list[dict[str, int]]:
+    table: list[dict[str, int]] = [{} for _ in range(37)]
+    for cd in range(1, 37):
+        for ch, val in _VALUE36.items():
+            nxt = cd + val
+            if nxt > 36:
+                nxt -= 36
+            nxt *= 2
+            if nxt > 36:
+                nxt -= 37
+            table[cd][ch] = nxt
+    return table
+
+
+_MOD37_36_STEP = _mod37_36_step()
+
+
 def mod37_36_check_char(data: str) -> str:
     """ISO 7064 Mod 37,36 hybrid, as used by DPD parcel numbers."""
+    step = _MOD37_36_STEP
     cd = 36
     for ch in data:
-        cd += _VALUE36[ch]
-        if cd > 36:
-            cd -= 36
-        cd *= 2
-        if cd > 36:
-            cd -= 37
+        cd = step[cd][ch]
     cd = 37 - cd
     if cd == 36:
         cd = 0
@@ -107,7 +115,7 @@ def mod37_36_check_char(data: str) -> str:
 
 def weighted_mod11_mod10(data: str, weights: tuple[int, ...]) -> int:
     """FedEx: sum of weighted digits mod 11 mod 10."""
-    return sum(map(mul, _digits(data), weights)) % 11 % 10
+    return sum(map(mul, _values(data), weights)) % 11 % 10
 
 
 FEDEX_12_WEIGHTS = (3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1)
@@ -115,14 +123,8 @@ FEDEX_13_WEIGHTS = (1, 7, 3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1)
 
 
 def luhn_valid(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = _DIGIT[ch]
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    b = number.encode("ascii")
+    total = sum(b[-1::-2].translate(_TO_VALUE)) + sum(b[-2::-2].translate(_LUHN_DOUBLE))
     return total % 10 == 0
 
 

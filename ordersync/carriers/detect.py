@@ -9,7 +9,6 @@ from ordersync.carriers.carriers_table import (
     CARRIERS,
     FAMILIES,
     carrier_name,
-    carrier_regions,
     family_member_for_country,
     resolve_carrier_name,
 )
@@ -26,6 +25,7 @@ _CONFIGURED_BONUS = 0.2
 _NAMED_FLOOR = 0.9
 
 _STRIP = str.maketrans("", "", " \t\r\n-./_")
+_REGIONS = {cid: info.regions for cid, info in CARRIERS.items()}
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Detection:
 
 def normalise(code: str) -> str:
     """Upper-case and drop spaces, dashes, dots, slashes and underscores."""
-    return code.translate(_STRIP).upper()
+    return code.upper() if code.isalnum() else code.translate(_STRIP).upper()
 
 
 def _country(cc: str | None) -> str | None:
@@ -114,42 +114,78 @@ def detect(
     ship_from / ship_to: ISO 3166-1 alpha-2. configured: the merchant's carriers (ids or
     names). named: the carrier name the webshop gave with the code (wins when it fits).
     """
-    norm = normalise(code)
+    norm = code.upper() if code.isalnum() else code.translate(_STRIP).upper()
+    hits = match(norm) if norm.isascii() and norm.isalnum() else ()
+    if not hits and not configured and not named:
+        return Detection(norm, ())
     origin = _country(ship_from)
-    dest = _country(ship_to)
-    named_id = resolve_carrier_name(named)
-    config_ids = {c for c in (resolve_carrier_name(x) for x in configured) if c}
-
-    best: dict[str, tuple[float, tuple[str, ...]]] = {}
-    if norm.isalnum():
-        for hit in match(norm):
-            conf = hit.confidence
-            reasons = hit.reasons
-            regions = hit.regions if hit.regions is not None else carrier_regions(hit.carrier)
-            if regions is not None and conf > 0.2:
-                if origin:
-                    if origin in regions:
-                        conf += _REGION_BONUS
-                        reasons = (*reasons, f"ships from {origin}")
-                    else:
-                        conf -= _REGION_PENALTY
-                        reasons = (*reasons, f"carrier does not ship from {origin}")
-                elif dest:
-                    if dest in regions:
-                        conf += _DEST_BONUS
-                        reasons = (*reasons, f"destination {dest}")
-                    else:
-                        conf -= _DEST_PENALTY
-                        reasons = (*reasons, f"carrier not usual for destination {dest}")
-            prev = best.get(hit.carrier)
-            if prev is None or conf > prev[0]:
-                best[hit.carrier] = (conf, reasons)
+    dest = _country(ship_to) if not origin else None
+    best = _score(hits, origin, dest)
 
     flags: dict[str, tuple[bool, bool]] = {}
-    # Merchant configuration: boost matching carriers; carriers without a known format
-    # (Budbee, Trunkrs, ...) become weak candidates since the code cannot contradict them.
+    if configured:
+        _apply_configured(configured, best, flags)
+    if named:
+        named_id = resolve_carrier_name(named)
+        if named_id:
+            _apply_named(named_id, origin, best, flags)
+
+    if len(best) == 1:
+        ((carrier, (conf, reasons)),) = best.items()
+        return Detection(norm, (_candidate(carrier, conf, reasons),))
+    if flags:
+        ranked = sorted(best.items(), key=lambda kv: _flag_key(flags, kv))
+    else:
+        ranked = sorted(best.items(), key=_by_confidence)
+    return Detection(norm, tuple([_candidate(c, conf, reasons) for c, (conf, reasons) in ranked]))
+
+
+Scored = dict[str, tuple[float, tuple[str, ...]]]
+
+
+def _by_confidence(kv: tuple[str, tuple[float, tuple[str, ...]]]) -> float:
+    return -kv[1][0]
+
+
+def _flag_key(flags: dict[str, tuple[bool, bool]], kv: tuple) -> tuple[bool, bool, float]:
+    named, configured = flags.get(kv[0], (False, False))
+    return (not named, not configured, -kv[1][0])
+
+
+def _score(hits, origin: str | None, dest: str | None) -> Scored:
+    """Context-adjusted confidence per carrier (best hit wins)."""
+    best: Scored = {}
+    for carrier, conf, reasons, regions in hits:
+        if regions is None:
+            regions = _REGIONS.get(carrier)
+        if regions is not None and conf > 0.2:
+            if origin:
+                if origin in regions:
+                    conf += _REGION_BONUS
+                    reasons = (*reasons, _reason("ships from ", origin))
+                else:
+                    conf -= _REGION_PENALTY
+                    reasons = (*reasons, _reason("carrier does not ship from ", origin))
+            elif dest:
+                if dest in regions:
+                    conf += _DEST_BONUS
+                    reasons = (*reasons, _reason("destination ", dest))
+                else:
+                    conf -= _DEST_PENALTY
+                    reasons = (*reasons, _reason("carrier not usual for destination ", dest))
+        prev = best.get(carrier)
+        if prev is None or conf > prev[0]:
+            best[carrier] = (conf, reasons)
+    return best
+
+
+def _apply_configured(
+    configured: Sequence[str], best: Scored, flags: dict[str, tuple[bool, bool]]
+) -> None:
+    """Boost configured carriers; ones without a known format become weak candidates."""
+    config_ids = {c for c in (resolve_carrier_name(x) for x in configured) if c}
     for carrier, (conf, reasons) in list(best.items()):
-        if any(_in_family(carrier, c) for c in config_ids) and conf > 0.2:
+        if conf > 0.2 and any(_in_family(carrier, c) for c in config_ids):
             best[carrier] = (conf + _CONFIGURED_BONUS, (*reasons, "merchant configured"))
             flags[carrier] = (False, True)
     for cid in config_ids:
@@ -157,22 +193,34 @@ def detect(
             best[cid] = (0.4, ("merchant configured", "carrier has no known code format"))
             flags[cid] = (False, True)
 
-    if named_id:
-        _apply_named(named_id, origin, best, flags)
 
-    ranked = sorted(
-        best.items(),
-        key=lambda kv: (
-            not flags.get(kv[0], (False, False))[0],
-            not flags.get(kv[0], (False, False))[1],
-            -kv[1][0],
-        ),
-    )
-    candidates = tuple(
-        Candidate(carrier, carrier_name(carrier), round(min(max(conf, 0.01), 0.99), 3), reasons)
-        for carrier, (conf, reasons) in ranked
-    )
-    return Detection(norm, candidates)
+_REASONS: dict[tuple[str, str], str] = {}
+
+
+def _reason(prefix: str, country: str) -> str:
+    """Interned context reasons (keeps candidate cache keys cheap to hash)."""
+    key = (prefix, country)
+    text = _REASONS.get(key)
+    if text is None:
+        if len(_REASONS) > 10_000:
+            _REASONS.clear()
+        text = _REASONS[key] = prefix + country
+    return text
+
+
+_CANDIDATES: dict[tuple[str, float, tuple[str, ...]], Candidate] = {}
+
+
+def _candidate(carrier: str, conf: float, reasons: tuple[str, ...]) -> Candidate:
+    """Candidates are immutable and repeat a lot: build each distinct one once."""
+    conf = round(min(max(conf, 0.01), 0.99), 3)
+    key = (carrier, conf, reasons)
+    cand = _CANDIDATES.get(key)
+    if cand is None:
+        if len(_CANDIDATES) > 50_000:
+            _CANDIDATES.clear()
+        cand = _CANDIDATES[key] = Candidate(carrier, carrier_name(carrier), conf, reasons)
+    return cand
 
 
 def _apply_named(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from ordersync.carriers import checksums as cs
@@ -95,20 +96,26 @@ def _eval_s10(code: str) -> tuple[Hit, ...]:
     country = code[11:]
     if country not in ISO_COUNTRIES:
         return ()
-    service_ok = _S10_SERVICE_OK.fullmatch(code[:2]) is not None
-    kind = _S10_KIND.get(code[0])
+    return _s10_hits(country, code[:2], cs.s10_valid(code))
+
+
+@lru_cache(maxsize=4096)
+def _s10_hits(country: str, service: str, valid: bool) -> tuple[Hit, ...]:
+    service_ok = _S10_SERVICE_OK.fullmatch(service) is not None
+    kind = _S10_KIND.get(service[0])
     base_reasons = [f"country suffix {country}"]
     if kind:
-        base_reasons.append(f"service indicator {code[:2]} ({kind})")
-    if cs.s10_valid(code):
+        base_reasons.append(f"service indicator {service} ({kind})")
+    if valid:
         conf = 0.95 if service_ok else 0.7
         reasons = ("checksum valid: s10", *base_reasons)
         if not service_ok:
-            reasons = (*reasons, f"service indicator {code[:2]} is not allocated")
+            reasons = (*reasons, f"service indicator {service} is not allocated")
     else:
         conf = BAD_CHECKSUM
         reasons = ("checksum INVALID: s10", *base_reasons)
-    return tuple(Hit(c, round(conf * w, 3), reasons) for c, w in _s10_operators(country, code[0]))
+    operators = _s10_operators(country, service[0])
+    return tuple(Hit(c, round(conf * w, 3), reasons) for c, w in operators)
 
 
 # --- DPD -----------------------------------------------------------------------------------
@@ -376,15 +383,17 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
-def _index(rules: tuple[Rule, ...]) -> dict[int, tuple[Rule, ...]]:
-    by_length: dict[int, list[Rule]] = {}
+def _index(rules: tuple[Rule, ...]) -> dict[int, tuple[tuple[Callable, Evaluator], ...]]:
+    """Length -> ((pattern.fullmatch, evaluate), ...): dispatch on length before any regex."""
+    by_length: dict[int, list[tuple[Callable, Evaluator]]] = {}
     for rule in rules:
         for n in rule.lengths:
-            by_length.setdefault(n, []).append(rule)
+            by_length.setdefault(n, []).append((rule.pattern.fullmatch, rule.evaluate))
     return {n: tuple(rs) for n, rs in by_length.items()}
 
 
-RULES_BY_LENGTH: dict[int, tuple[Rule, ...]] = _index(RULES)
+_DISPATCH = _index(RULES)
+
 
 # Carriers that appear in at least one rule (others are only reachable by name/config).
 CARRIERS_WITH_FORMATS: frozenset[str] = frozenset(
@@ -398,11 +407,11 @@ CARRIERS_WITH_FORMATS: frozenset[str] = frozenset(
 
 def match(code: str) -> list[Hit]:
     """All context-free hits for a normalised code, in rule-table order."""
-    rules = RULES_BY_LENGTH.get(len(code))
-    if not rules:
+    rules = _DISPATCH.get(len(code))
+    if rules is None:
         return []
     hits: list[Hit] = []
-    for rule in rules:
-        if rule.pattern.fullmatch(code):
-            hits.extend(rule.evaluate(code))
+    for fullmatch, evaluate in rules:
+        if fullmatch(code):
+            hits.extend(evaluate(code))
     return hits
