@@ -1,0 +1,208 @@
+"""WooCommerce order JSON <-> the hub: the create payload, the webshop state, and the neutral
+``ShopOrder`` the hub's own order import reads (PRODUCT.md §3). Pure functions only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ordersync.orders import Address, MarketplaceOrder, Tracking, WebshopOrderState
+
+Json = Mapping[str, Any]
+REFERENCE_KEY = "_ordersync_reference"
+COMPLETED = frozenset({"completed"})
+CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
+FINISHED = COMPLETED | CANCELLED
+"""Statuses the initial backfill leaves out."""
+
+
+def iso(when: datetime) -> str:
+    """UTC ``YYYY-MM-DDTHH:MM:SS`` for query dates (sent with ``dates_are_gmt=true``)."""
+    return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def gmt(value: str | None) -> datetime | None:
+    """A ``*_gmt`` field as an aware UTC datetime."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=UTC)
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else Decimal("0")
+    except InvalidOperation:
+        return Decimal("0")
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+# -- hub -> WooCommerce ------------------------------------------------------------------
+
+def _address(address: Address | None, *, with_contact: bool) -> dict[str, str]:
+    if address is None:
+        return {}
+    body = {
+        "first_name": address.first_name or "", "last_name": address.last_name or "",
+        "company": address.company or "", "address_1": address.address1,
+        "address_2": address.extra_address_info or "", "city": address.city or "",
+        "postcode": address.postal_code or "", "country": address.country or "",
+    }
+    if with_contact:
+        body.update(email=address.email or "", phone=address.phone or "")
+    return body
+
+
+def order_payload(order: MarketplaceOrder, products: Mapping[str, int]) -> dict[str, Any]:
+    """``POST /orders`` body; ``products`` maps each line's SKU to its product id."""
+    lines = []
+    for line in order.lines:
+        total = f"{line.total:.2f}"
+        lines.append({"product_id": products[line.sku or ""], "quantity": line.quantity,
+                      "subtotal": total, "total": total})
+    billing = order.billing_address or order.shipping_address
+    bill = _address(billing, with_contact=True)
+    bill["email"] = bill["email"] or (order.shipping_address.email or "")
+    bill["phone"] = bill["phone"] or (order.shipping_address.phone or "")
+    return {
+        "status": "processing", "set_paid": True, "currency": order.currency,
+        "created_via": "ordersync", "payment_method": order.platform,
+        "payment_method_title": f"Paid on {order.platform}",
+        "billing": bill, "shipping": _address(order.shipping_address, with_contact=False),
+        "line_items": lines,
+        "meta_data": [{"key": REFERENCE_KEY, "value": order.reference},
+                      {"key": "_ordersync_marketplace_order_id", "value": order.external_id}],
+    }
+
+
+# -- WooCommerce -> hub ------------------------------------------------------------------
+
+def reference_of(order: Json) -> str | None:
+    for meta in order.get("meta_data") or []:
+        if meta.get("key") == REFERENCE_KEY:
+            return _text(meta.get("value"))
+    return None
+
+
+def tracking_of(entry: Json) -> Tracking:
+    company = _text(entry.get("custom_tracking_provider")) or _text(entry.get("tracking_provider"))
+    url = _text(entry.get("tracking_link")) or _text(entry.get("custom_tracking_link"))
+    return Tracking(number=str(entry.get("tracking_number")), company=company, url=url)
+
+
+def order_state(order: Json, trackings: Sequence[Json] = ()) -> WebshopOrderState:
+    status = order.get("status")
+    updated = gmt(order.get("date_modified_gmt")) or gmt(order.get("date_created_gmt"))
+    assert updated is not None
+    return WebshopOrderState(
+        webshop_id=str(order["id"]), reference=reference_of(order), updated_at=updated,
+        completed=status in COMPLETED, cancelled=status in CANCELLED,
+        tracking=tuple(tracking_of(t) for t in trackings if t.get("tracking_number")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShopCustomer:
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShopLine:
+    product_id: str | None
+    sku: str | None
+    name: str
+    quantity: int
+    price: Decimal  # unit price after line discounts
+
+
+@dataclass(frozen=True, slots=True)
+class ShopShipping:
+    method: str
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ShopOrder:
+    """A webshop's own order, neutral enough for the hub's import."""
+
+    id: str
+    number: str
+    created_at: datetime
+    status: str
+    currency: str
+    total: Decimal
+    customer: ShopCustomer | None
+    lines: tuple[ShopLine, ...]
+    shipping: tuple[ShopShipping, ...]
+    shipping_address: Address | None
+
+    def problems(self) -> list[str]:
+        """Why the order cannot be imported (empty when it can)."""
+        found = []
+        if not self.lines:
+            found.append("no products")
+        if self.customer is None:
+            found.append("no customer")
+        elif not (self.customer.email or self.customer.phone):
+            found.append("customer without e-mail and phone")
+        return found
+
+
+def _customer(billing: Json, shipping: Json) -> ShopCustomer | None:
+    first = _text(billing.get("first_name")) or _text(shipping.get("first_name"))
+    last = _text(billing.get("last_name")) or _text(shipping.get("last_name"))
+    phone = _text(billing.get("phone")) or _text(shipping.get("phone"))
+    email = _text(billing.get("email"))
+    if not any((first, last, phone, email)):
+        return None
+    return ShopCustomer(first_name=first, last_name=last, phone=phone, email=email)
+
+
+def _shop_address(shipping: Json, billing: Json) -> Address | None:
+    source = shipping if _text(shipping.get("address_1")) or _text(shipping.get("city")) \
+        else billing
+    if not any(_text(source.get(k)) for k in ("address_1", "city", "postcode")):
+        return None
+    street = " ".join(p for p in (_text(source.get("address_1")),
+                                  _text(source.get("address_2"))) if p)
+    return Address(
+        first_name=_text(source.get("first_name")), last_name=_text(source.get("last_name")),
+        company=_text(source.get("company")), street=street or None,
+        postal_code=_text(source.get("postcode")), city=_text(source.get("city")),
+        country=_text(source.get("country")), phone=_text(source.get("phone")),
+        email=_text(source.get("email")),
+    )
+
+
+def _line(item: Json) -> ShopLine:
+    quantity = int(item.get("quantity") or 0)
+    total = _money(item.get("total"))
+    price = (total / quantity).quantize(Decimal("0.01")) if quantity else _money(item.get("price"))
+    pid = item.get("product_id")
+    return ShopLine(product_id=str(pid) if pid else None, sku=_text(item.get("sku")),
+                    name=str(item.get("name") or ""), quantity=quantity, price=price)
+
+
+def shop_order(order: Json) -> ShopOrder:
+    """A WooCommerce order (``GET /orders`` item) as a ``ShopOrder``."""
+    billing, shipping = order.get("billing") or {}, order.get("shipping") or {}
+    created = gmt(order.get("date_created_gmt"))
+    assert created is not None
+    return ShopOrder(
+        id=str(order["id"]), number=str(order.get("number") or order["id"]), created_at=created,
+        status=str(order.get("status")), currency=str(order.get("currency") or ""),
+        total=_money(order.get("total")), customer=_customer(billing, shipping),
+        lines=tuple(_line(i) for i in order.get("line_items") or [] if i.get("quantity")),
+        shipping=tuple(ShopShipping(str(s.get("method_title") or ""), _money(s.get("total")))
+                       for s in order.get("shipping_lines") or []),
+        shipping_address=_shop_address(shipping, billing),
+    )

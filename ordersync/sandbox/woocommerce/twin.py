@@ -1,0 +1,353 @@
+"""WooCommerceTwin: an in-memory WooCommerce REST API v3 (the parts ordersync uses).
+
+API routes (HTTP Basic auth ``consumer_key:consumer_secret``; 401
+``{"code": "woocommerce_rest_cannot_view", ...}`` otherwise), under ``/wp-json/wc/v3/``:
+- ``GET orders`` (``status`` comma list, default any = all but trash; ``after``, ``before``,
+  ``modified_after``, ``modified_before``, ``dates_are_gmt``, ``include``, ``page``,
+  ``per_page`` 1..100 default 10 (400 ``rest_invalid_param`` otherwise), ``orderby``
+  date|id|include|title|slug|modified, ``order`` asc|desc); headers ``X-WP-Total``,
+  ``X-WP-TotalPages`` and ``Link`` (rel="prev"/"next"); a page past the end is 400
+  ``rest_post_invalid_page_number``. ``POST orders`` (201), ``GET/PUT orders/{id}``,
+  ``GET/POST orders/{id}/notes``.
+- ``GET products`` (``sku``, ``include``, ``page``, ``per_page``), ``POST products``,
+  ``GET/PUT products/{id}``, ``GET/POST products/categories``, ``GET/POST customers``.
+- ``GET/POST /wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings`` (the Shipment
+  Tracking extension).
+
+Control routes (merchant actions; never faulted), under ``/_sandbox/woocommerce/``:
+- ``POST orders`` ``{"status": "processing", "line_items": [{"product_id"|"sku", "quantity",
+  "total"}], "billing": {...}, "shipping": {...}, "shipping_lines": [...], "currency": "EUR",
+  "created_gmt": "2026-11-22T12:00:00"}``: place an order as a shopper would (any status;
+  leave out line_items or billing to place a deliberately broken one). 201 the order.
+- ``POST orders/{id}/complete`` ``{"tracking_number": ..., "tracking_provider": ...}``: the
+  merchant completes the order, with tracking when a number is given.
+- ``PUT orders/{id}/lines/{line_id}`` ``{"quantity": 3}``: change a line's quantity.
+- ``PUT currency`` ``{"currency": "USD"}``: the store currency of later orders.
+- Common ones (``ordersync.sandbox.common``): faults, rate-limits (no-op: core has no limit),
+  stats, reset.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ordersync.sandbox.common import TwinControls, build_app
+from ordersync.sandbox.woocommerce.store import STATUSES, Json, WooError, WooStore
+
+API = "/wp-json/wc/v3"
+TRACKING_API = "/wp-json/wc-shipment-tracking/v3"
+ORDERBY = ("date", "id", "include", "title", "slug", "modified")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _error_body(status: int) -> Json:
+    return {"code": "woocommerce_rest_error", "message": "Error.", "data": {"status": status}}
+
+
+def _param_error(name: str, reason: str) -> WooError:
+    return WooError(400, "rest_invalid_param", f"Invalid parameter(s): {name}",
+                    params={name: reason})
+
+
+def parse_date(value: str, gmt: bool, offset: timedelta) -> datetime:
+    """An ISO 8601 query date as aware UTC (naive = GMT or site time per dates_are_gmt)."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _param_error("date", "Invalid date.") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC) - (timedelta() if gmt else offset)
+    return when.astimezone(UTC)
+
+
+def _gmt(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _param_error(name, f"{name} is not of type integer.") from None
+
+
+def _ids(raw: str | None) -> set[int] | None:
+    return {int(x) for x in raw.split(",") if x.strip()} if raw else None
+
+
+class WooCommerceTwin:
+    """The twin of one WooCommerce site; ``app`` is the ASGI app."""
+
+    def __init__(
+        self,
+        keys: dict[str, str] | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        utc_offset_hours: float = 1.0,
+        base_url: str = "https://shop.example",
+    ) -> None:
+        """``keys`` maps consumer keys to their secrets."""
+        self.keys = dict(keys or {"ck_sandbox": "cs_sandbox"})
+        self.base_url = base_url
+        self.store = WooStore(clock, timedelta(hours=utc_offset_hours))
+        self.controls = TwinControls(rate_limits=False)
+        self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
+
+    # -- Python helpers -----------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.store.reset()
+
+    def add_category(self, name: str, parent: int = 0) -> Json:
+        return self.store.create_category({"name": name, "parent": parent})
+
+    def add_product(self, name: str, sku: str, price: str = "10.00",
+                    categories: tuple[int, ...] = ()) -> Json:
+        return self.store.create_product({"name": name, "sku": sku, "regular_price": price,
+                                          "categories": [{"id": c} for c in categories]})
+
+    def place_order(self, body: Json, created: datetime | None = None) -> Json:
+        """A shopper's order (any status; may lack lines or customer on purpose)."""
+        return self.store.create_order(body, created=created)
+
+    def complete(self, order_id: int | str, tracking_number: str | None = None,
+                 provider: str = "PostNL") -> Json:
+        """The merchant completes the order, adding tracking when a number is given."""
+        oid = int(order_id)
+        if tracking_number:
+            self.store.add_tracking(oid, {"tracking_provider": provider,
+                                          "tracking_number": tracking_number})
+        return self.store.update_order(oid, {"status": "completed"})
+
+    def set_status(self, order_id: int | str, status: str) -> Json:
+        return self.store.update_order(int(order_id), {"status": status})
+
+    def set_quantity(self, order_id: int | str, line_id: int, quantity: int) -> Json:
+        return self.store.set_quantity(int(order_id), int(line_id), quantity)
+
+    def set_currency(self, currency: str) -> None:
+        self.store.currency = currency
+
+    def get(self, order_id: int | str) -> Json:
+        return self.store.order(int(order_id))
+
+    # -- HTTP plumbing ------------------------------------------------------------------
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            try:
+                key, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+        else:
+            key = request.query_params.get("consumer_key", "")
+            secret = request.query_params.get("consumer_secret", "")
+        return bool(key) and self.keys.get(key) == secret
+
+    def _api(self, handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            if not self._authorized(request):
+                return JSONResponse({"code": "woocommerce_rest_cannot_view",
+                                     "message": "Sorry, you cannot list resources.",
+                                     "data": {"status": 401}}, status_code=401)
+            try:
+                with self.store.lock:
+                    return await handler(request)
+            except WooError as exc:
+                return JSONResponse(exc.body, status_code=exc.status)
+
+        return wrapped
+
+    def _control(self, handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except WooError as exc:
+                return JSONResponse(exc.body, status_code=exc.status)
+
+        return wrapped
+
+    def _page(self, request: Request, items: list[Json], default: int = 10) -> Response:
+        per_page, page = _int(request, "per_page", default), _int(request, "page", 1)
+        if not 1 <= per_page <= 100:
+            raise _param_error("per_page",
+                               "per_page must be between 1 (inclusive) and 100 (inclusive)")
+        if page < 1:
+            raise _param_error("page", "page must be greater than or equal to 1")
+        total = len(items)
+        pages = max(1, math.ceil(total / per_page)) if total else 0
+        if total and page > pages:
+            raise WooError(400, "rest_post_invalid_page_number",
+                           "The page number requested is larger than the number of pages "
+                           "available.")
+        links = []
+        base = f"{self.base_url}{request.url.path}"
+        query = dict(request.query_params)
+        for rel, number in (("prev", page - 1), ("next", page + 1)):
+            if 1 <= number <= pages:
+                links.append(f'<{base}?{urlencode({**query, "page": number})}>; rel="{rel}"')
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+        if links:
+            headers["Link"] = ", ".join(links)
+        body = items[(page - 1) * per_page: page * per_page]
+        return JSONResponse(body, headers=headers)
+
+    # -- orders -------------------------------------------------------------------------
+
+    def _filter_orders(self, request: Request) -> list[Json]:
+        q = request.query_params
+        gmt = q.get("dates_are_gmt", "false").lower() in ("1", "true")
+        wanted = {s for s in (q.get("status") or "any").split(",") if s}
+        bad = wanted - set(STATUSES) - {"any"}
+        if bad:
+            raise _param_error("status", f"status[0] is not one of any, {', '.join(STATUSES)}.")
+        bounds = {k: parse_date(q[k], gmt, self.store.utc_offset)
+                  for k in ("after", "before", "modified_after", "modified_before") if q.get(k)}
+        include = _ids(q.get("include"))
+        out = []
+        for order in self.store.orders.values():
+            if "any" in wanted and order["status"] == "trash" and len(wanted) == 1:
+                continue
+            if "any" not in wanted and order["status"] not in wanted:
+                continue
+            if include is not None and order["id"] not in include:
+                continue
+            created, modified = _gmt(order["date_created_gmt"]), _gmt(order["date_modified_gmt"])
+            if "after" in bounds and not created > bounds["after"]:
+                continue
+            if "before" in bounds and not created < bounds["before"]:
+                continue
+            if "modified_after" in bounds and not modified > bounds["modified_after"]:
+                continue
+            if "modified_before" in bounds and not modified < bounds["modified_before"]:
+                continue
+            out.append(order)
+        orderby, direction = q.get("orderby", "date"), q.get("order", "desc")
+        if orderby not in ORDERBY:
+            raise _param_error("orderby", f"orderby is not one of {', '.join(ORDERBY)}.")
+        if direction not in ("asc", "desc"):
+            raise _param_error("order", "order is not one of asc, desc.")
+        key = {"date": lambda o: (o["date_created_gmt"], o["id"]),
+               "modified": lambda o: (o["date_modified_gmt"], o["id"])}.get(
+            orderby, lambda o: o["id"])
+        return sorted(out, key=key, reverse=direction == "desc")
+
+    async def list_orders(self, request: Request) -> Response:
+        return self._page(request, self._filter_orders(request))
+
+    async def create_order(self, request: Request) -> Response:
+        return JSONResponse(self.store.create_order(await request.json()), status_code=201)
+
+    async def order(self, request: Request) -> Response:
+        oid = int(request.path_params["id"])
+        if request.method == "PUT":
+            return JSONResponse(self.store.update_order(oid, await request.json()))
+        return JSONResponse(self.store.order(oid))
+
+    async def notes(self, request: Request) -> Response:
+        oid = int(request.path_params["id"])
+        self.store.order(oid)
+        if request.method == "POST":
+            return JSONResponse(self.store.add_note(oid, await request.json()), status_code=201)
+        return JSONResponse(self.store.notes.get(oid, []))
+
+    async def trackings(self, request: Request) -> Response:
+        oid = int(request.path_params["id"])
+        self.store.order(oid)
+        if request.method == "POST":
+            return JSONResponse(self.store.add_tracking(oid, await request.json()),
+                                status_code=201)
+        return JSONResponse(self.store.trackings.get(oid, []))
+
+    # -- catalog ------------------------------------------------------------------------
+
+    async def products(self, request: Request) -> Response:
+        if request.method == "POST":
+            return JSONResponse(self.store.create_product(await request.json()), status_code=201)
+        sku, include = request.query_params.get("sku"), _ids(request.query_params.get("include"))
+        items = [p for p in self.store.products.values()
+                 if (sku is None or p["sku"] in sku.split(","))
+                 and (include is None or p["id"] in include)]
+        return self._page(request, items)
+
+    async def product(self, request: Request) -> Response:
+        pid = int(request.path_params["id"])
+        if request.method == "PUT":
+            return JSONResponse(self.store.update_product(pid, await request.json()))
+        return JSONResponse(self.store.product(pid))
+
+    async def categories(self, request: Request) -> Response:
+        if request.method == "POST":
+            return JSONResponse(self.store.create_category(await request.json()),
+                                status_code=201)
+        return self._page(request, list(self.store.categories.values()))
+
+    async def customers(self, request: Request) -> Response:
+        if request.method == "POST":
+            return JSONResponse(self.store.create_customer(await request.json()),
+                                status_code=201)
+        email = request.query_params.get("email")
+        return self._page(request, [c for c in self.store.customers.values()
+                                    if email is None or c["email"] == email])
+
+    # -- control ------------------------------------------------------------------------
+
+    async def c_place(self, request: Request) -> Response:
+        body = await request.json()
+        created = body.pop("created_gmt", None)
+        when = _gmt(created) if created else None
+        if body.get("currency") is None:
+            body["currency"] = self.store.currency
+        return JSONResponse(self.place_order(body, when), status_code=201)
+
+    async def c_complete(self, request: Request) -> Response:
+        body = await request.json() if await request.body() else {}
+        order = self.complete(request.path_params["id"], body.get("tracking_number"),
+                              body.get("tracking_provider") or "PostNL")
+        return JSONResponse(order)
+
+    async def c_quantity(self, request: Request) -> Response:
+        body = await request.json()
+        return JSONResponse(self.set_quantity(request.path_params["id"],
+                                              request.path_params["line"], body["quantity"]))
+
+    async def c_currency(self, request: Request) -> Response:
+        self.set_currency((await request.json())["currency"])
+        return JSONResponse({"currency": self.store.currency})
+
+    def _routes(self) -> list[Route]:
+        a, c = self._api, self._control
+        ctl = "/_sandbox/woocommerce"
+        return [
+            Route(f"{API}/orders", a(self.list_orders), methods=["GET"]),
+            Route(f"{API}/orders", a(self.create_order), methods=["POST"]),
+            Route(f"{API}/orders/{{id:int}}", a(self.order), methods=["GET", "PUT"]),
+            Route(f"{API}/orders/{{id:int}}/notes", a(self.notes), methods=["GET", "POST"]),
+            Route(f"{API}/products", a(self.products), methods=["GET", "POST"]),
+            Route(f"{API}/products/categories", a(self.categories), methods=["GET", "POST"]),
+            Route(f"{API}/products/{{id:int}}", a(self.product), methods=["GET", "PUT"]),
+            Route(f"{API}/customers", a(self.customers), methods=["GET", "POST"]),
+            Route(f"{TRACKING_API}/orders/{{id:int}}/shipment-trackings", a(self.trackings),
+                  methods=["GET", "POST"]),
+            Route(f"{ctl}/orders", c(self.c_place), methods=["POST"]),
+            Route(f"{ctl}/orders/{{id:int}}/complete", c(self.c_complete), methods=["POST"]),
+            Route(f"{ctl}/orders/{{id:int}}/lines/{{line:int}}", c(self.c_quantity),
+                  methods=["PUT"]),
+            Route(f"{ctl}/currency", c(self.c_currency), methods=["PUT"]),
+        ]
+
+
