@@ -62,6 +62,7 @@ class MarketplaceOrder:
     billing_address: Address | None = None
     test: bool = False  # test orders are never sent back to the marketplace
     cancellation_requested: bool = False
+    pending: bool = False  # Amazon: payment not verified; no address, prices or e-mail yet
 
     @property
     def total(self) -> Decimal:
