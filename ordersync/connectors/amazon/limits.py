@@ -31,8 +31,8 @@ _OPERATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"^/feeds/2021-06-30/documents$"), "createFeedDocument"),
     ("POST", re.compile(r"^/feeds/2021-06-30/feeds$"), "createFeed"),
     ("GET", re.compile(r"^/feeds/2021-06-30/feeds/[^/]+$"), "getFeed"),
-    ("GET", re.compile(r"^/listings/2021-08-01/items/[^/]+/[^/]+$"), "getListingsItem"),
-    ("PATCH", re.compile(r"^/listings/2021-08-01/items/[^/]+/[^/]+$"), "patchListingsItem"),
+    ("GET", re.compile(r"^/listings/2021-08-01/items/[^/]+/.+$"), "getListingsItem"),
+    ("PATCH", re.compile(r"^/listings/2021-08-01/items/[^/]+/.+$"), "patchListingsItem"),
 )
 
 

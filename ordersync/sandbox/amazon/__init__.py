@@ -234,7 +234,7 @@ class AmazonTwin:
             (orders + "/{order_id}", self._get_order, ["GET"]),
             (orders + "/{order_id}/orderItems", self._get_items, ["GET"]),
             (orders + "/{order_id}/shipmentConfirmation", self._confirm, ["POST"]),
-            ("/listings/2021-08-01/items/{seller_id}/{sku}", self._listing, ["GET", "PATCH"]),
+            ("/listings/2021-08-01/items/{seller_id}/{sku:path}", self._listing, ["GET", "PATCH"]),
             ("/feeds/2021-06-30/documents", self._create_document, ["POST"]),
             ("/_feed-documents/{doc_id}", self._upload, ["PUT"]),
             ("/feeds/2021-06-30/feeds", self._create_feed, ["POST"]),
@@ -243,7 +243,7 @@ class AmazonTwin:
             ("/_sandbox/amazon/orders/{order_id}/pay", self._ctl_pay, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/fraud-cancel", self._ctl_cancel, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
-            ("/_sandbox/amazon/listings/{sku}", self._ctl_listing, ["GET", "PUT"]),
+            ("/_sandbox/amazon/listings/{sku:path}", self._ctl_listing, ["GET", "PUT"]),
         ]
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 
