@@ -424,7 +424,8 @@ class AmazonTwin:
     @staticmethod
     def _patch_issues(body: Any) -> list[dict[str, Any]]:
         def issue(message: str) -> list[dict[str, Any]]:
-            return [{"code": "4000001", "message": message, "severity": "ERROR"}]
+            return [{"code": "4000001", "message": message, "severity": "ERROR",
+                     "categories": ["INVALID_ATTRIBUTE"]}]
 
         if not isinstance(body, dict) or not body.get("productType"):
             return issue("productType is required")

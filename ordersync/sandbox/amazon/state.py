@@ -66,7 +66,7 @@ class OrderRecord:
             "IsPrime": False,
             "IsPremiumOrder": False,
             "IsGlobalExpressEnabled": False,
-            "IsReplacementOrder": "false",
+            "IsReplacementOrder": False,
             "IsSoldByAB": False,
             "IsISPU": False,
             "IsAccessPointOrder": False,
