@@ -1,0 +1,127 @@
+"""The twin's stock routes: Listings Items PATCH/GET and the Feeds flow (documents, upload,
+createFeed, getFeed). A mixin of ``AmazonTwin``."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ordersync.sandbox.amazon.errors import fail as _fail
+from ordersync.sandbox.amazon.state import AmazonState
+
+
+class StockRoutes:
+    """Needs ``state``, ``seller_id``, ``marketplace_id``, ``_guard`` and ``_json``."""
+
+    state: AmazonState
+    seller_id: str
+    marketplace_id: str
+
+    def _guard(self, request: Request) -> dict[str, str]:
+        raise NotImplementedError
+
+    async def _json(self, request: Request) -> Any:
+        raise NotImplementedError
+
+    async def _listing(self, request: Request) -> Response:
+        headers = self._guard(request)
+        sku, seller = request.path_params["sku"], request.path_params["seller_id"]
+        if seller != self.seller_id:
+            raise _fail(403, "Access to requested resource is denied.",
+                        "sellerId does not match the token.", headers=headers)
+        if self.marketplace_id not in (request.query_params.get("marketplaceIds") or ""):
+            raise _fail(400, "Invalid Input", "marketplaceIds is required.", headers=headers)
+        body = await self._json(request) if request.method == "PATCH" else None
+        with self.state.lock:
+            if request.method == "GET":
+                listing = self.state.listings.get(sku)
+                if listing is None:
+                    raise _fail(404, f"SKU {sku} not found.", headers=headers)
+                return JSONResponse({"sku": sku, "fulfillmentAvailability": [
+                    {"fulfillmentChannelCode": "DEFAULT", "quantity": listing["quantity"]}]},
+                    headers=headers)
+            issues = self._patch_issues(body)
+            submission = {"sku": sku, "submissionId": secrets.token_hex(16)}
+            if issues:
+                return JSONResponse({**submission, "status": "INVALID", "issues": issues},
+                                    headers=headers)
+            for patch in body["patches"]:
+                for value in patch.get("value") or []:
+                    self.state.set_quantity(sku, value["quantity"], body["productType"])
+        return JSONResponse({**submission, "status": "ACCEPTED", "issues": []},
+                            headers=headers)
+
+    @staticmethod
+    def _patch_issues(body: Any) -> list[dict[str, Any]]:
+        def issue(message: str) -> list[dict[str, Any]]:
+            return [{"code": "4000001", "message": message, "severity": "ERROR",
+                     "categories": ["INVALID_ATTRIBUTE"]}]
+
+        if not isinstance(body, dict) or not body.get("productType"):
+            return issue("productType is required")
+        patches = body.get("patches")
+        if not isinstance(patches, list) or not patches:
+            return issue("patches must hold at least one operation")
+        for patch in patches:
+            if not isinstance(patch, dict) or patch.get("op") not in ("add", "replace", "merge"):
+                return issue("only add, replace or merge of quantities are supported here")
+            if patch.get("path") != "/attributes/fulfillment_availability":
+                return issue(f"path {patch.get('path')!r} is not supported by the twin")
+            for value in patch.get("value") or []:
+                quantity = value.get("quantity") if isinstance(value, dict) else None
+                if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+                    return issue("quantity must be a whole number >= 0")
+        return []
+
+    async def _create_document(self, request: Request) -> Response:
+        headers = self._guard(request)
+        body = await self._json(request)
+        content_type = body.get("contentType") if isinstance(body, dict) else None
+        if not isinstance(content_type, str) or not content_type:
+            raise _fail(400, "Invalid Input", "contentType is required.", headers=headers)
+        with self.state.lock:
+            doc_id = self.state.new_document(content_type)
+        url = str(request.base_url).rstrip("/") + f"/_feed-documents/{doc_id}"
+        return JSONResponse({"feedDocumentId": doc_id, "url": url}, status_code=201,
+                            headers=headers)
+
+    async def _upload(self, request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        content = await request.body()
+        with self.state.lock:
+            document = self.state.documents.get(doc_id)
+            if document is None:
+                return Response("NoSuchKey", status_code=404)
+            if request.headers.get("content-type") != document["contentType"]:
+                return Response("Content-Type does not match the document", status_code=403)
+            document["content"] = content
+        return Response(status_code=200)
+
+    async def _create_feed(self, request: Request) -> Response:
+        headers = self._guard(request)
+        body = await self._json(request)
+        if not isinstance(body, dict):
+            raise _fail(400, "Invalid Input", "body must be an object", headers=headers)
+        markets = body.get("marketplaceIds")
+        if body.get("feedType") != "JSON_LISTINGS_FEED":
+            raise _fail(400, "Invalid Input", "the twin knows JSON_LISTINGS_FEED only",
+                        headers=headers)
+        if not isinstance(markets, list) or self.marketplace_id not in markets:
+            raise _fail(400, "Invalid Input", "marketplaceIds invalid", headers=headers)
+        with self.state.lock:
+            if body.get("inputFeedDocumentId") not in self.state.documents:
+                raise _fail(400, "Invalid Input", "inputFeedDocumentId unknown",
+                            headers=headers)
+            feed = self.state.new_feed(body["inputFeedDocumentId"], markets)
+        return JSONResponse({"feedId": feed.feed_id}, status_code=202, headers=headers)
+
+    async def _get_feed(self, request: Request) -> Response:
+        headers = self._guard(request)
+        with self.state.lock:
+            feed = self.state.feeds.get(request.path_params["feed_id"])
+            if feed is None:
+                raise _fail(404, "Feed not found.", headers=headers)
+            return JSONResponse(self.state.poll(feed).public(), headers=headers)
