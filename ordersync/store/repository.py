@@ -618,15 +618,18 @@ class Store:
             return row.value if row else None
 
     def set_watermark(self, connection: str, stream: str, value: datetime, now: datetime) -> None:
-        """Advance (never rewind) a stream's watermark."""
+        """Advance (never rewind) a stream's watermark; atomic under overlapping runs."""
+        insert = _insert(self.dialect)(WatermarkRow).values(
+            connection=connection, stream=stream, value=value, updated_at=now
+        )
         with self.session() as s:
-            row = s.get(WatermarkRow, (connection, stream))
-            if row is None:
-                s.add(
-                    WatermarkRow(connection=connection, stream=stream, value=value, updated_at=now)
+            s.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["connection", "stream"],
+                    set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+                    where=WatermarkRow.value < insert.excluded.value,
                 )
-            elif value > row.value:
-                row.value, row.updated_at = value, now
+            )
 
 
 def _line_rows(order_id: int, lines: Sequence[OrderLine]) -> list[OrderLineRow]:

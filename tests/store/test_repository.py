@@ -143,3 +143,23 @@ def test_fail_write_sets_typed_error(store):
     record = store.get(oid)
     assert record.status == S.ERROR and record.error_reason == "webshop_rejected"
     assert store.write_states(Action.CREATE_IN_WEBSHOP) == {"failed": 1}
+
+
+def test_first_watermark_written_by_two_runs_at_once(store):
+    import threading
+
+    errors = []
+
+    def write(offset):
+        try:
+            store.set_watermark("c", "race", NOW + timedelta(seconds=offset), now=NOW)
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.watermark("c", "race") == NOW + timedelta(seconds=7)
