@@ -1,0 +1,106 @@
+"""N orders through the whole loop against the served twins, rate limits off.
+
+    ./run bench order_loop [--orders 2000] [--database-url URL]
+
+Measures the hub's steps only (the buyers' and merchant's clicks on the twins are set-up),
+and, in the same run, the raw request rate of the same twins with a bare httpx client, so
+the hub's own overhead shows as a ratio. Last line: JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ordersync import sync  # noqa: E402
+from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
+from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
+from ordersync.store import Store  # noqa: E402
+
+
+def twin_requests(stack: SandboxStack) -> int:
+    return (stack.bolcom.controls.stats()["requests"]
+            + stack.shopify.controls.stats()["requests"])
+
+
+def raw_rate(stack: SandboxStack, bol_order: str, shop_order: int, seconds: float) -> float:
+    """Requests per second a bare client gets from the same twins (same kind of calls)."""
+    token = httpx.post(f"{stack.bolcom_url}/token?grant_type=client_credentials",
+                       auth=("sandbox-client", "sandbox-secret")).json()["access_token"]
+    bol = httpx.Client(base_url=stack.bolcom_url, headers={
+        "Authorization": f"Bearer {token}", "Accept": "application/vnd.retailer.v10+json"})
+    shop = httpx.Client(base_url=stack.shopify_url,
+                        headers={"X-Shopify-Access-Token": SHOP_TOKEN})
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        bol.get(f"/retailer/orders/{bol_order}").raise_for_status()
+        shop.get(f"/admin/api/2025-01/orders/{shop_order}.json").raise_for_status()
+        done += 2
+    bol.close()
+    shop.close()
+    return done / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    with SandboxStack(rate_limits=False) as stack:
+        store = Store(url)
+        ctx = stack.context(store)
+        ids = [stack.bolcom.place_order() for _ in range(args.orders)]
+        phases: dict[str, float] = {}
+
+        def timed(name, *steps):
+            t = time.perf_counter()
+            for step in steps:
+                step(ctx)
+            phases[name] = time.perf_counter() - t
+
+        before = twin_requests(stack)
+        timed("import_and_create", sync.import_orders, sync.create_in_webshop)
+        for order in stack.shopify.all_orders():  # the merchant ships everything
+            code = GENERATORS[rng.choice(list(GENERATORS))](rng)
+            stack.shopify.complete(order["id"], code, None)
+        timed("detect_and_push", sync.detect_webshop_changes, sync.sweep_waiting,
+              sync.push_to_marketplace)
+        requests = twin_requests(stack) - before
+        hub_seconds = sum(phases.values())
+        counts = store.count_by_status()
+        confirmed = sum(len(stack.bolcom.shipments_of(i)) > 0 for i in ids)
+        assert counts == {"shipped": args.orders}, counts
+        assert confirmed == args.orders, confirmed
+        raw = raw_rate(stack, ids[0], stack.shopify.all_orders()[0]["id"], 3.0)
+        store.dispose()
+    hub_rate = requests / hub_seconds
+    result = {
+        "orders": args.orders,
+        "store": url.split(":", 1)[0],
+        "seconds": round(hub_seconds, 2),
+        "phases": {k: round(v, 2) for k, v in phases.items()},
+        "orders_per_second": round(args.orders / hub_seconds, 1),
+        "requests": requests,
+        "requests_per_order": round(requests / args.orders, 2),
+        "hub_requests_per_second": round(hub_rate, 1),
+        "raw_twin_requests_per_second": round(raw, 1),
+        "hub_overhead_ratio": round(raw / hub_rate, 2),
+    }
+    print(f"{args.orders} orders imported, created, shipped and confirmed in "
+          f"{hub_seconds:.1f}s ({requests} requests)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
