@@ -20,6 +20,7 @@ class CachedTokenAuth(httpx.Auth, ABC):
 
     requires_response_body = True
     margin_seconds = 60.0
+    refresh_statuses: tuple[int, ...] = (401,)  # answers that mean "token no longer valid"
 
     def __init__(self, *, platform: str, clock: Callable[[], float] = time.time) -> None:
         self.platform = platform
@@ -61,7 +62,7 @@ class CachedTokenAuth(httpx.Auth, ABC):
         assert token is not None
         self.attach(request, token)
         response = yield request
-        if response.status_code == 401:
+        if response.status_code in self.refresh_statuses:
             with self._lock:
                 if self._token == token:  # nobody refreshed it meanwhile
                     self._store((yield self.build_token_request()))

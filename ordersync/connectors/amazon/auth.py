@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import httpx
 
@@ -32,6 +32,8 @@ class AmazonAuth(CachedTokenAuth):
         self._refresh = refresh_token
         self.token_url = token_url
 
+    refresh_statuses = (401, 403)  # SP-API answers an expired token with 403 Unauthorized
+
     def __repr__(self) -> str:  # never show the credentials
         return f"AmazonAuth(client_id={self.client_id!r}, token_url={self.token_url!r})"
 
@@ -50,20 +52,3 @@ class AmazonAuth(CachedTokenAuth):
 
     def attach(self, request: httpx.Request, token: str) -> None:
         request.headers["x-amz-access-token"] = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        with self._lock:
-            if not self._valid():
-                self._store((yield self.build_token_request()))
-            token = self._token
-        assert token is not None
-        self.attach(request, token)
-        response = yield request
-        if response.status_code in (401, 403):
-            with self._lock:
-                if self._token == token:  # nobody refreshed it meanwhile
-                    self._store((yield self.build_token_request()))
-                token = self._token
-            assert token is not None
-            self.attach(request, token)
-            yield request

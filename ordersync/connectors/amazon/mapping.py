@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
     ErrorReason,
@@ -40,19 +42,6 @@ _STREET = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+)\s*[-/]?\s*(?P<ext>[A
 _CENT = Decimal("0.01")
 
 
-class MappingError(ValueError):
-    """A payload that cannot become an order; carries the quarantine reason."""
-
-    def __init__(self, reason: ErrorReason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def parse_datetime(value: Any, what: str) -> datetime:

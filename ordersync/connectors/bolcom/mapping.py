@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
     ErrorReason,
@@ -41,19 +43,6 @@ _PROCESS_STATES = {"PENDING": "pending", "SUCCESS": "success", "FAILURE": "failu
                    "TIMEOUT": "failure"}
 
 
-class MappingError(ValueError):
-    """A payload that cannot become an order; carries the quarantine reason."""
-
-    def __init__(self, reason: ErrorReason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def parse_address(data: Any, what: str) -> Address:

@@ -4,6 +4,7 @@ createFeed, getFeed). A mixin of ``AmazonTwin``."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -20,11 +21,8 @@ class StockRoutes:
     seller_id: str
     marketplace_id: str
 
-    def _guard(self, request: Request) -> dict[str, str]:
-        raise NotImplementedError
-
-    async def _json(self, request: Request) -> Any:
-        raise NotImplementedError
+    _guard: Callable[[Request], dict[str, str]]  # provided by AmazonTwin
+    _json: Callable[[Request], Awaitable[Any]]
 
     async def _listing(self, request: Request) -> Response:
         headers = self._guard(request)
