@@ -196,7 +196,7 @@ def _ship(
     """Mark shipped; derive the carrier from the code and map it to the marketplace's list."""
     settings, platform = ctx.settings, ctx.marketplace.platform
     ship_to = record.shipping_address.country if record.shipping_address else None
-    carrier = None
+    carrier = guess = None
     level, note = "info", reason
     if tracking is not None:
         found = detect(
@@ -211,15 +211,17 @@ def _ship(
             note = f"{reason}: {tracking.number} read as {carrier} ({found.confidence:.2f})"
         else:
             level = "warning"
+            guess = found.candidates[0].name if found.candidates else None
             options = ", ".join(c.carrier for c in found.candidates[:3]) or "no known format"
             note = f"{reason}: carrier of {tracking.number} is unclear ({options}); sent as other"
     mapped = marketplace_carrier(
         carrier, platform, overrides=settings.carrier_overrides, ship_to=ship_to
     )
-    if tracking is not None and carrier is None and tracking.company:
-        mapped_name = tracking.company
-    else:
-        mapped_name = mapped.name
+    # Unclear carrier: the generic code plus the webshop's carrier name, or our best guess,
+    # for marketplaces that take a name with "other" (Amazon's carrierName).
+    mapped_name = mapped.name
+    if tracking is not None and carrier is None:
+        mapped_name = tracking.company or guess or mapped.name
     ctx.store.transition(
         record.id,
         OrderStatus.SHIPPED,

@@ -136,3 +136,17 @@ def test_malformed_order_is_quarantined_and_the_rest_go_on(sandbox, store):
     assert record.status == S.ERROR and record.error_reason in ("address_parsing", "validation")
     assert sandbox.shopify.orders_with_reference(f"bolcom:{bad}") == []
     shop_order(sandbox, good)
+
+
+def test_unclear_carrier_is_sent_as_other_with_a_warning(sandbox, store):
+    ctx = sandbox.context(store)
+    bol_id = sandbox.bolcom.place_order()
+    cycle(ctx)
+    sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"], "12345678901234", None)
+    cycle(ctx)
+    [shipment] = sandbox.bolcom.shipments_of(bol_id)
+    assert shipment["transporterCode"] == "OTHER"
+    record = store.find("bolcom", "sandbox", bol_id)
+    assert record.status == S.SHIPPED and record.carrier is None
+    warning = [e for e in store.events(record.id) if e["kind"] == "shipped"][0]
+    assert warning["level"] == "warning" and "unclear" in warning["message"]
