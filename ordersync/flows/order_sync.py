@@ -8,7 +8,7 @@ ends with a table artifact of what it did.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -61,8 +61,6 @@ def schedule_tracking_timeouts(
     connection: str, waiting: list[tuple[int, datetime]], wait_seconds: float
 ) -> int:
     """One delayed run per newly waiting order, idempotent per order and wait."""
-    from datetime import timedelta
-
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 

@@ -88,6 +88,12 @@ class TwinControls:
                 return fault
         return None
 
+    def clear(self) -> None:
+        """Forget injected faults and counters."""
+        self.faults.clear()
+        self.requests.clear()
+        self.throttled.clear()
+
     def stats(self) -> dict:
         return {
             "requests": sum(self.requests.values()),
@@ -128,9 +134,7 @@ def control_routes(controls: TwinControls, reset: Callable[[], None]) -> list[Ro
 
     async def do_reset(request: Request) -> Response:
         reset()
-        controls.faults.clear()
-        controls.requests.clear()
-        controls.throttled.clear()
+        controls.clear()
         return Response(status_code=204)
 
     return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class SyncContext:
     settings: ConnectionSettings
     clock: Callable[[], datetime] = utcnow
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
-    sleep: Callable[[float], None] = field(default=lambda s: __import__("time").sleep(s))
+    sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
         self.marketplace.close()

@@ -83,7 +83,8 @@ def create_in_webshop(ctx: SyncContext) -> StepResult:
             now=ctx.clock(),
             lease=ctx.settings.lease,
         )
-        result.add("busy", len(records) - len(claims))
+        if len(claims) < len(records):
+            result.add("busy", len(records) - len(claims))
         for record in records:
             claim = claims.get(record.id)
             if claim is not None:

@@ -43,17 +43,15 @@ def test_order_sync_flow_runs_the_loop_and_reports_an_artifact(connection, flow_
 
 
 def test_waiting_order_is_shipped_by_the_tracking_timeout_flow(connection, flow_sandbox):
+    from ordersync import sync
     from ordersync.flows.order_sync import order_sync, tracking_timeout
-    from ordersync.flows.runtime import store_for
+    from ordersync.flows.runtime import open_context, store_for
 
     bol_id = flow_sandbox.bolcom.place_order()
     order_sync(connection=connection)
     [shop_order] = flow_sandbox.shopify.orders_with_reference(f"bolcom:{bol_id}")
     flow_sandbox.shopify.complete(shop_order["id"])
     store = store_for(os.environ["ORDERSYNC_DATABASE_URL"])
-    from ordersync import sync
-    from ordersync.flows.runtime import open_context
-
     with open_context(connection) as ctx:  # detect only, so the order is left waiting
         sync.detect_webshop_changes(ctx)
     record = store.find("bolcom", "sandbox", bol_id)

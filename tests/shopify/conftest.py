@@ -35,9 +35,7 @@ def _fresh(request) -> None:
     if "twin" in request.fixturenames:
         twin = request.getfixturevalue("twin")
         twin.reset()
-        twin.controls.faults.clear()
-        twin.controls.requests.clear()
-        twin.controls.throttled.clear()
+        twin.controls.clear()
         twin.controls.rate_limits = False
 
 

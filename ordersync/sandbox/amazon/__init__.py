@@ -143,9 +143,7 @@ class AmazonTwin(StockRoutes):
     def reset(self) -> None:
         """Forget orders, listings, feeds, tokens, buckets, faults and counters."""
         self._reset()
-        self.controls.faults.clear()
-        self.controls.requests.clear()
-        self.controls.throttled.clear()
+        self.controls.clear()
 
     def _new_state(self) -> AmazonState:
         return AmazonState(now=self.now, seller_id=self.seller_id,

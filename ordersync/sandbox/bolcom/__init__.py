@@ -157,9 +157,7 @@ class BolcomTwin:
     def reset(self) -> None:
         """Forget orders, tokens, buckets, faults and counters."""
         self._reset()
-        self.controls.faults.clear()
-        self.controls.requests.clear()
-        self.controls.throttled.clear()
+        self.controls.clear()
 
     def _new_state(self) -> BolcomState:
         return BolcomState(now=self.now, process_delay_polls=self.process_delay_polls)
