@@ -7,6 +7,8 @@ and watermarks that only move after their window is committed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -209,7 +211,7 @@ class Store:
     def _quarantine(
         self, s: Session, bad: Quarantined, platform: str, account: str, now: datetime
     ) -> int:
-        external_id = bad.external_id or f"unidentified-{abs(hash(repr(bad.raw))) % 10**12}"
+        external_id = bad.external_id or unidentified_key(bad.raw)
         stmt = (
             _insert(self.dialect)(OrderRow)
             .values(
@@ -630,6 +632,13 @@ class Store:
                     where=WatermarkRow.value < insert.excluded.value,
                 )
             )
+
+
+def unidentified_key(raw: Any) -> str:
+    """A stable key for a payload without an id, the same in every process and run (Python's
+    own hash() is salted per process), so the same bad payload is quarantined once."""
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return f"unidentified-{digest[:24]}"
 
 
 def _line_rows(order_id: int, lines: Sequence[OrderLine]) -> list[OrderLineRow]:

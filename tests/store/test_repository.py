@@ -163,3 +163,20 @@ def test_first_watermark_written_by_two_runs_at_once(store):
         t.join()
     assert errors == []
     assert store.watermark("c", "race") == NOW + timedelta(seconds=7)
+
+
+def test_payload_without_id_is_quarantined_once_across_processes(store):
+    import subprocess
+    import sys
+
+    raw = {"orderItems": [], "note": "no orderId at all"}
+    code = ("from ordersync.store.repository import unidentified_key; "
+            f"print(unidentified_key({raw!r}))")
+    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)}
+    assert len(keys) == 1  # not salted per process
+    bad = Quarantined(None, ErrorReason.VALIDATION, "no order id", raw)
+    for _ in range(2):  # two cycles see the same bad payload
+        store.save_batch(batch(rejected=(bad,)), platform="bolcom", account="acc", now=NOW)
+    assert store.count_by_status() == {"error": 1}
+    assert store.find("bolcom", "acc", keys.pop()) is not None
