@@ -60,6 +60,11 @@ class OrderRow(Base):
         UniqueConstraint("platform", "account", "external_id", name="uq_orders_natural_key"),
         Index("ix_orders_status", "platform", "account", "status"),
         Index("ix_orders_webshop", "webshop_platform", "webshop_account", "webshop_order_id"),
+        # Every cycle asks for shipped/cancelled orders not yet confirmed on the marketplace;
+        # without the last column that would scan every order ever shipped.
+        Index(
+            "ix_orders_unconfirmed", "platform", "account", "status", "marketplace_confirmed_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
