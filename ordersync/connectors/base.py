@@ -8,6 +8,7 @@ these protocols, one sandbox twin, one credentials block, rows in the conformanc
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -15,10 +16,12 @@ from ordersync.orders import (
     MarketplaceOrder,
     OrderBatch,
     ProcessResult,
+    Quarantined,
     Shipment,
     WebshopOrderState,
     WriteReceipt,
 )
+from ordersync.orders.shop import ShopOrder, ShopProduct
 
 KnownFilter = Callable[[Collection[str]], set[str]]
 """Given external ids, returns those the hub already has (so details are fetched only once)."""
@@ -80,6 +83,49 @@ class WebshopConnector(Protocol):
 
     def cancel_order(self, webshop_id: str) -> None:
         """Cancel the order in the back office (the marketplace cancelled it)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShopOrderPage:
+    """One page of a webshop's own orders. ``cursor`` resumes the listing right after this
+    page (opaque, stable across processes: a crashed backfill restarts from the last cursor it
+    committed); None on the last page. ``rejected`` holds payloads that could not be mapped."""
+
+    orders: tuple[ShopOrder, ...]
+    cursor: str | None
+    rejected: tuple[Quarantined, ...] = ()
+
+
+@runtime_checkable
+class ShopOrderSource(Protocol):
+    """A webshop whose own orders the hub imports (PRODUCT.md section 3).
+
+    ``ShopOrder.status`` is normalised so that ``finished_statuses`` can be tested on it
+    (Shopify: fulfilled, cancelled, refunded derived from fulfillment/financial status and
+    cancelled_at; WooCommerce: its status slug; Cartum: its status name).
+    """
+
+    platform: str
+    account: str
+    finished_statuses: frozenset[str]
+    """Statuses the initial backfill leaves out."""
+
+    def order_pages(self, *, created_since: datetime, created_until: datetime | None = None,
+                    cursor: str | None = None) -> Iterator[ShopOrderPage]:
+        """Orders created in the window, oldest first, one page per request; from ``cursor``
+        when given."""
+        ...
+
+    def updated_order_pages(self, *, updated_since: datetime,
+                            cursor: str | None = None) -> Iterator[ShopOrderPage]:
+        """Orders modified at or after ``updated_since`` (the ongoing import's poll)."""
+        ...
+
+    def products(self, ids: Collection[str]) -> dict[str, ShopProduct]:
+        """The products with these platform ids (missing ids are left out)."""
         ...
 
     def close(self) -> None: ...

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ordersync.connectors.cartum import fields as f
-from ordersync.connectors.woocommerce.mapping import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 from ordersync.orders import Address
+from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 
 def _money(value: Any) -> Decimal:

@@ -2,7 +2,8 @@
 
 from ordersync.connectors.woocommerce.categories import pick_category
 from ordersync.connectors.woocommerce.connector import WooCommerceConnector
-from ordersync.connectors.woocommerce.mapping import ShopCustomer, ShopLine, ShopOrder, shop_order
+from ordersync.connectors.woocommerce.mapping import shop_order
+from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder
 
 __all__ = ["ShopCustomer", "ShopLine", "ShopOrder", "WooCommerceConnector", "pick_category",
            "shop_order"]

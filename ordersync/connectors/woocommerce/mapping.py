@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ordersync.orders import Address, MarketplaceOrder, Tracking, WebshopOrderState
+from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 Json = Mapping[str, Any]
 REFERENCE_KEY = "_ordersync_reference"
@@ -105,56 +105,6 @@ def order_state(order: Json, trackings: Sequence[Json] = ()) -> WebshopOrderStat
         completed=status in COMPLETED, cancelled=status in CANCELLED,
         tracking=tuple(tracking_of(t) for t in trackings if t.get("tracking_number")),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ShopCustomer:
-    first_name: str | None
-    last_name: str | None
-    phone: str | None
-    email: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ShopLine:
-    product_id: str | None
-    sku: str | None
-    name: str
-    quantity: int
-    price: Decimal  # unit price after line discounts
-
-
-@dataclass(frozen=True, slots=True)
-class ShopShipping:
-    method: str
-    total: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ShopOrder:
-    """A webshop's own order, neutral enough for the hub's import."""
-
-    id: str
-    number: str
-    created_at: datetime
-    status: str
-    currency: str
-    total: Decimal
-    customer: ShopCustomer | None
-    lines: tuple[ShopLine, ...]
-    shipping: tuple[ShopShipping, ...]
-    shipping_address: Address | None
-
-    def problems(self) -> list[str]:
-        """Why the order cannot be imported (empty when it can)."""
-        found = []
-        if not self.lines:
-            found.append("no products")
-        if self.customer is None:
-            found.append("no customer")
-        elif not (self.customer.email or self.customer.phone):
-            found.append("customer without e-mail and phone")
-        return found
 
 
 def _customer(billing: Json, shipping: Json) -> ShopCustomer | None:
