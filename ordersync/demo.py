@@ -14,13 +14,7 @@ from pathlib import Path
 
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
-from ordersync.sandbox.stack import (
-    BOL_CLIENT_ID,
-    BOL_CLIENT_SECRET,
-    SHOP,
-    SHOP_TOKEN,
-    SandboxStack,
-)
+from ordersync.sandbox.stack import SandboxStack
 from ordersync.sandbox.tracking_codes import GENERATORS
 
 CONNECTION = "sandbox"
@@ -66,16 +60,9 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
 
 
 def _save_blocks(sandbox: SandboxStack, tracking_wait: float) -> None:
-    from ordersync.blocks import BolcomCredentials, OrderConnection, ShopifyCredentials
+    from ordersync.blocks.sandbox import save_sandbox_connection
 
-    bol = BolcomCredentials(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
-                            account="sandbox", api_url=sandbox.bolcom_url,
-                            login_url=sandbox.bolcom_url)
-    bol.save("sandbox-bolcom", overwrite=True)
-    shop = ShopifyCredentials(shop=SHOP, access_token=SHOP_TOKEN, base_url=sandbox.shopify_url)
-    shop.save("sandbox-shopify", overwrite=True)
-    OrderConnection(marketplace=bol, webshop=shop,
-                    tracking_wait_minutes=tracking_wait).save(CONNECTION, overwrite=True)
+    save_sandbox_connection(CONNECTION, sandbox, tracking_wait_minutes=tracking_wait)
 
 
 def _trigger_sync() -> None:

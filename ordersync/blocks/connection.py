@@ -8,11 +8,16 @@ from typing import ClassVar
 from prefect.blocks.core import Block
 from pydantic import Field, field_validator
 
-from ordersync.blocks.credentials import BolcomCredentials, ShopifyCredentials
-from ordersync.sync.context import ConnectionSettings
+from ordersync.blocks.credentials import (
+    AmazonCredentials,
+    BolcomCredentials,
+    ShopifyCredentials,
+    WooCommerceCredentials,
+)
+from ordersync.sync.context import ConnectionSettings, PendingOrders
 
-MarketplaceCredentials = BolcomCredentials
-WebshopCredentials = ShopifyCredentials
+MarketplaceCredentials = BolcomCredentials | AmazonCredentials
+WebshopCredentials = ShopifyCredentials | WooCommerceCredentials
 
 
 class OrderConnection(Block):
@@ -47,6 +52,11 @@ class OrderConnection(Block):
         "crashed run's orders are reconciled after this.",
     )
     batch_size: int = Field(default=200, ge=1, le=1000)
+    pending_orders: PendingOrders = Field(
+        default="reserve",
+        description="Amazon orders awaiting payment: 'import' them as pending (stock drops on "
+        "every marketplace) or 'reserve' their quantity on Amazon only until they are paid.",
+    )
 
     @field_validator("ship_from_country")
     @classmethod
@@ -65,4 +75,5 @@ class OrderConnection(Block):
             configured_carriers=tuple(self.configured_carriers),
             carrier_overrides=dict(self.carrier_overrides),
             cancel_reason=self.cancel_reason,
+            pending_orders=self.pending_orders,
         )

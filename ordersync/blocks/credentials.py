@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import httpx
 from prefect.blocks.core import Block
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 
 class BolcomCredentials(Block):
@@ -60,5 +61,104 @@ class ShopifyCredentials(Block):
             access_token=self.access_token.get_secret_value(),
             base_url=self.base_url,
             location_id=self.location_id,
+            rate_limits=self.rate_limits,
+        )
+
+
+class AmazonCredentials(Block):
+    """Amazon Selling Partner API: a Login-with-Amazon app and the seller's refresh token."""
+
+    _block_type_name: ClassVar[str] = "Amazon SP-API Credentials"
+    _block_type_slug: ClassVar[str] = "amazon-credentials"
+    _description: ClassVar[str] = "LWA client and refresh token of one Amazon seller account."
+
+    client_id: str = Field(description="LWA client identifier (amzn1.application-oa2-client...).")
+    client_secret: SecretStr = Field(description="LWA client secret.")
+    refresh_token: SecretStr = Field(description="The seller's refresh token (Atzr|...).")
+    seller_id: str = Field(description="Merchant token / seller id.")
+    marketplace_id: str = Field(default="A1805IZSGTT6HS",
+                                description="Marketplace id (A1805IZSGTT6HS = amazon.nl).")
+    account: str = Field(default="default", description="Name of this seller account in the hub.")
+    api_url: str = Field(default="https://sellingpartnerapi-eu.amazon.com",
+                         description="Regional SP-API endpoint.")
+    token_url: str = Field(default="https://api.amazon.com/auth/o2/token",
+                           description="LWA token endpoint.")
+    rate_limits: bool = Field(default=True, description="Respect SP-API usage plans.")
+
+    def get_client(self):
+        from ordersync.connectors.amazon import AmazonConnector
+
+        return AmazonConnector(
+            client_id=self.client_id,
+            client_secret=self.client_secret.get_secret_value(),
+            refresh_token=self.refresh_token.get_secret_value(),
+            seller_id=self.seller_id,
+            marketplace_id=self.marketplace_id,
+            account=self.account,
+            api_url=self.api_url,
+            token_url=self.token_url,
+            rate_limits=self.rate_limits,
+        )
+
+
+class WooCommerceCredentials(Block):
+    """WooCommerce REST API v3 key pair (WooCommerce > Settings > Advanced > REST API)."""
+
+    _block_type_name: ClassVar[str] = "WooCommerce Credentials"
+    _block_type_slug: ClassVar[str] = "woocommerce-credentials"
+    _description: ClassVar[str] = "Site URL and REST API consumer key/secret of a WooCommerce shop."
+
+    url: str = Field(description="Site URL, e.g. https://shop.example.")
+    consumer_key: SecretStr = Field(description="Consumer key (ck_...).")
+    consumer_secret: SecretStr = Field(description="Consumer secret (cs_...).")
+    rate_limits: bool = Field(default=True, description="Space requests politely.")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        url = httpx.URL(value)
+        local = url.host in {"localhost", "127.0.0.1", "::1"}
+        if url.scheme not in {"http", "https"} or not url.host:
+            raise ValueError("url must be the shop's address, like https://shop.example")
+        if url.scheme == "http" and not local:
+            raise ValueError("WooCommerce accepts API keys over HTTP Basic auth only on https: "
+                             "use the https:// address of the shop")
+        return value.rstrip("/")
+
+    def get_client(self):
+        from ordersync.connectors.woocommerce import WooCommerceConnector
+
+        return WooCommerceConnector(
+            url=self.url,
+            consumer_key=self.consumer_key.get_secret_value(),
+            consumer_secret=self.consumer_secret.get_secret_value(),
+            rate_limits=self.rate_limits,
+        )
+
+
+class CartumCredentials(Block):
+    """Cartum (Horoshop) API user: the shop's domain and an API login/password."""
+
+    _block_type_name: ClassVar[str] = "Cartum Credentials"
+    _block_type_slug: ClassVar[str] = "cartum-credentials"
+    _description: ClassVar[str] = "Domain and API login/password of a Cartum shop."
+
+    domain: str = Field(description="The shop's domain, e.g. shop.example.ua.")
+    login: str = Field(description="API user login.")
+    password: SecretStr = Field(description="API user password.")
+    base_url: str | None = Field(default=None,
+                                 description="Override https://{domain} (sandbox only).")
+    utc_offset_hours: float = Field(default=2.0, description="The shop's timezone offset.")
+    rate_limits: bool = Field(default=True, description="Space requests politely.")
+
+    def get_client(self):
+        from ordersync.connectors.cartum import CartumConnector
+
+        return CartumConnector(
+            domain=self.domain,
+            login=self.login,
+            password=self.password.get_secret_value(),
+            base_url=self.base_url,
+            utc_offset_hours=self.utc_offset_hours,
             rate_limits=self.rate_limits,
         )

@@ -7,9 +7,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.store import Store
+
+PendingOrders = Literal["import", "reserve"]
+"""Amazon orders awaiting payment: imported as ``pending``, or only reserved on Amazon."""
 
 
 def utcnow() -> datetime:
@@ -32,6 +36,7 @@ class ConnectionSettings:
     cancel_reason: str = "OUT_OF_STOCK"
     process_poll_rounds: int = 3  # polls of asynchronous marketplace writes per cycle
     process_poll_interval: float = 1.0
+    pending_orders: PendingOrders = "reserve"
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -40,6 +45,8 @@ class ConnectionSettings:
             raise ValueError("tracking_wait must not be negative")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if self.pending_orders not in ("import", "reserve"):
+            raise ValueError("pending_orders must be 'import' or 'reserve'")
 
 
 @dataclass

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ordersync.local import LocalPrefect
-from ordersync.sandbox.stack import (
-    BOL_CLIENT_ID,
-    BOL_CLIENT_SECRET,
-    SHOP,
-    SHOP_TOKEN,
-    SandboxStack,
-)
+from ordersync.sandbox.stack import SandboxStack
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +31,6 @@ def flow_sandbox():
 
 
 def save_connection(name: str, stack: SandboxStack, **settings) -> None:
-    from ordersync.blocks import BolcomCredentials, OrderConnection, ShopifyCredentials
+    from ordersync.blocks.sandbox import save_sandbox_connection
 
-    bol = BolcomCredentials(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
-                            account="sandbox", api_url=stack.bolcom_url,
-                            login_url=stack.bolcom_url, rate_limits=False)
-    bol.save(f"{name}-bolcom", overwrite=True)
-    shop = ShopifyCredentials(shop=SHOP, access_token=SHOP_TOKEN, base_url=stack.shopify_url,
-                              rate_limits=False)
-    shop.save(f"{name}-shopify", overwrite=True)
-    OrderConnection(marketplace=bol, webshop=shop, **settings).save(name, overwrite=True)
+    save_sandbox_connection(name, stack, rate_limits=False, **settings)

@@ -1,0 +1,66 @@
+"""Connection blocks round-trip through a real Prefect server with every credentials type."""
+
+import pytest
+from pydantic import ValidationError
+
+from ordersync.blocks import (
+    AmazonCredentials,
+    BolcomCredentials,
+    OrderConnection,
+    ShopifyCredentials,
+    WooCommerceCredentials,
+)
+from ordersync.connectors.amazon import AmazonConnector
+from ordersync.connectors.woocommerce import WooCommerceConnector
+
+
+def _amazon() -> AmazonCredentials:
+    return AmazonCredentials(client_id="amzn1.application-oa2-client.x", client_secret="s3cr3t-x",
+                             refresh_token="Atzr|r3fr3sh", seller_id="A1SELLER", account="nl")
+
+
+def _woo() -> WooCommerceCredentials:
+    return WooCommerceCredentials(url="https://shop.example/", consumer_key="ck_k3y",
+                                  consumer_secret="cs_s3cr3t")
+
+
+def test_amazon_to_woocommerce_connection_loads_back_as_those_types(prefect_server):
+    OrderConnection(marketplace=_amazon(), webshop=_woo(),
+                    pending_orders="import").save("blocks-amz-woo", overwrite=True)
+
+    loaded = OrderConnection.load("blocks-amz-woo")
+
+    assert isinstance(loaded.marketplace, AmazonCredentials)
+    assert isinstance(loaded.webshop, WooCommerceCredentials)
+    assert loaded.marketplace.refresh_token.get_secret_value() == "Atzr|r3fr3sh"
+    assert loaded.settings("blocks-amz-woo").pending_orders == "import"
+    market, shop = loaded.marketplace.get_client(), loaded.webshop.get_client()
+    try:
+        assert isinstance(market, AmazonConnector) and isinstance(shop, WooCommerceConnector)
+        assert "s3cr3t" not in repr(market) + repr(shop)
+    finally:
+        market.close()
+        shop.close()
+
+
+def test_bolcom_to_shopify_connection_still_loads_as_before(prefect_server):
+    bol = BolcomCredentials(client_id="id", client_secret="secret")
+    shop = ShopifyCredentials(shop="s", access_token="shpat_x")
+    OrderConnection(marketplace=bol, webshop=shop).save("blocks-bol-shop", overwrite=True)
+
+    loaded = OrderConnection.load("blocks-bol-shop")
+
+    assert isinstance(loaded.marketplace, BolcomCredentials)
+    assert isinstance(loaded.webshop, ShopifyCredentials)
+    assert loaded.settings("blocks-bol-shop").pending_orders == "reserve"
+
+
+@pytest.mark.parametrize("url", ["http://shop.example", "shop.example", "ftp://shop.example"])
+def test_woocommerce_url_must_be_https_with_a_message_that_says_so(url):
+    with pytest.raises(ValidationError, match="https://"):
+        WooCommerceCredentials(url=url, consumer_key="ck", consumer_secret="cs")
+
+
+def test_pending_orders_mode_is_validated():
+    with pytest.raises(ValidationError, match="pending_orders"):
+        OrderConnection(marketplace=_amazon(), webshop=_woo(), pending_orders="sometimes")
