@@ -128,4 +128,9 @@ class ShopOrderSource(Protocol):
         """The products with these platform ids (missing ids are left out)."""
         ...
 
+    def shop_currency(self) -> str | None:
+        """The shop's currency (ISO 4217), or None when the platform does not say; then the
+        import checks ``ShopOrder.currency`` order by order."""
+        ...
+
     def close(self) -> None: ...
