@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ordersync.orders import Address, MarketplaceOrder, Tracking, WebshopOrderState
+from ordersync.connectors.parsing import MappingError
+from ordersync.orders import Address, ErrorReason, MarketplaceOrder, Tracking, WebshopOrderState
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 Json = Mapping[str, Any]
@@ -32,10 +33,16 @@ def gmt(value: str | None) -> datetime | None:
 
 
 def _money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else Decimal("0")
-    except InvalidOperation:
+    """A money string; empty is 0, anything else unreadable is a PRICING problem."""
+    if value in (None, ""):
         return Decimal("0")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount")
+    return amount
 
 
 def _text(value: Any) -> str | None:
@@ -134,19 +141,24 @@ def _shop_address(shipping: Json, billing: Json) -> Address | None:
 
 
 def _line(item: Json) -> ShopLine:
+    """A line item; ``price`` is the unit price after discounts (``total`` / quantity)."""
     quantity = int(item.get("quantity") or 0)
     total = _money(item.get("total"))
     price = (total / quantity).quantize(Decimal("0.01")) if quantity else _money(item.get("price"))
     pid = item.get("product_id")
     return ShopLine(product_id=str(pid) if pid else None, sku=_text(item.get("sku")),
-                    name=str(item.get("name") or ""), quantity=quantity, price=price)
+                    name=str(item.get("name") or ""), quantity=quantity, price=price,
+                    line_id=str(item["id"]) if item.get("id") is not None else None)
 
 
 def shop_order(order: Json) -> ShopOrder:
     """A WooCommerce order (``GET /orders`` item) as a ``ShopOrder``."""
     billing, shipping = order.get("billing") or {}, order.get("shipping") or {}
     created = gmt(order.get("date_created_gmt"))
-    assert created is not None
+    if created is None:
+        raise MappingError(ErrorReason.VALIDATION, "date_created_gmt missing")
+    if order.get("id") in (None, ""):
+        raise MappingError(ErrorReason.VALIDATION, "id missing")
     return ShopOrder(
         id=str(order["id"]), number=str(order.get("number") or order["id"]), created_at=created,
         status=str(order.get("status")), currency=str(order.get("currency") or ""),
@@ -155,4 +167,5 @@ def shop_order(order: Json) -> ShopOrder:
         shipping=tuple(ShopShipping(str(s.get("method_title") or ""), _money(s.get("total")))
                        for s in order.get("shipping_lines") or []),
         shipping_address=_shop_address(shipping, billing),
+        updated_at=gmt(order.get("date_modified_gmt")) or created,
     )

@@ -32,6 +32,31 @@ def money(value: Any) -> str:
     return f"{Decimal(str(value or 0)):.2f}"
 
 
+def _product_defaults(pid: int, name: str) -> Json:
+    """The rest of a product's documented fields, as a plain simple product has them."""
+    return {
+        "permalink": f"https://shop.example/product/{slugify(name)}/", "featured": False,
+        "catalog_visibility": "visible", "date_on_sale_from": None,
+        "date_on_sale_from_gmt": None, "date_on_sale_to": None, "date_on_sale_to_gmt": None,
+        "price_html": "", "on_sale": False, "purchasable": True, "total_sales": 0,
+        "virtual": False, "downloadable": False, "downloads": [], "download_limit": -1,
+        "download_expiry": -1, "external_url": "", "button_text": "", "tax_status": "taxable",
+        "tax_class": "", "backorders": "no", "backorders_allowed": False, "backordered": False,
+        "sold_individually": False, "weight": "",
+        "dimensions": {"length": "", "width": "", "height": ""}, "shipping_required": True,
+        "shipping_taxable": True, "shipping_class": "", "shipping_class_id": 0,
+        "reviews_allowed": True, "average_rating": "0.00", "rating_count": 0,
+        "related_ids": [], "upsell_ids": [], "cross_sell_ids": [], "parent_id": 0,
+        "purchase_note": "", "tags": [], "images": [], "attributes": [],
+        "default_attributes": [], "variations": [], "grouped_products": [], "menu_order": 0,
+    }
+
+
+def _label(status: str) -> str:
+    """The status name WooCommerce prints in notes (``on-hold`` -> ``On hold``)."""
+    return status.replace("-", " ").capitalize()
+
+
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
 
@@ -43,6 +68,7 @@ class WooStore:
         self.clock, self.utc_offset = clock, utc_offset
         self.lock = threading.RLock()
         self.currency = "EUR"
+        self.default_country = "NL"
         self.reset()
 
     def reset(self) -> None:
@@ -113,13 +139,15 @@ class WooStore:
                 "sale_price": "", "manage_stock": bool(body.get("manage_stock", False)),
                 "stock_quantity": body.get("stock_quantity"), "stock_status": "instock",
                 "categories": cats, "meta_data": [],
+                **_product_defaults(pid, body.get("name", "")),
             }
             return self.products[pid]
 
     def update_product(self, pid: int, body: Json) -> Json:
         with self.lock:
             product = self.product(pid)
-            for key in ("manage_stock", "stock_quantity", "name", "sku", "description"):
+            for key in ("manage_stock", "stock_quantity", "name", "sku", "description",
+                        "short_description"):
                 if key in body:
                     product[key] = body[key]
             product["date_modified"], product["date_modified_gmt"] = self.stamp()
@@ -232,22 +260,42 @@ class WooStore:
             order["date_completed"], order["date_completed_gmt"] = self.stamp()
 
     def update_order(self, oid: int, body: Json) -> Json:
+        """``PUT /orders/{id}``. Like WooCommerce, an update that changes nothing leaves
+        ``date_modified`` alone, and a status change adds a system note (and, for
+        ``completed``, the completion date) once: repeating the same PUT is harmless."""
         with self.lock:
             order = self.order(oid)
-            if "status" in body:
-                if body["status"] not in STATUSES:
-                    raise WooError(400, "rest_invalid_param", "Invalid parameter(s): status")
-                order["status"] = body["status"]
+            changed = False
+            new_status = body.get("status")
+            if new_status is not None and new_status != order["status"]:
+                if new_status not in STATUSES:
+                    raise WooError(400, "rest_invalid_param", "Invalid parameter(s): status",
+                                   params={"status": "status is not one of "
+                                           + ", ".join(STATUSES)})
+                old, order["status"] = order["status"], new_status
                 self._complete_stamp(order)
+                self._system_note(oid, f"Order status changed from {_label(old)} to "
+                                       f"{_label(new_status)}.")
+                changed = True
             for key in ("billing", "shipping"):
-                if key in body:
+                if key in body and any(order[key].get(k) != v for k, v in body[key].items()):
                     order[key].update(body[key])
+                    changed = True
             for meta in body.get("meta_data") or []:
                 order["meta_data"].append({"id": self.next_id(), **meta})
-            if "currency" in body:
+                changed = True
+            if "currency" in body and body["currency"] != order["currency"]:
                 order["currency"] = body["currency"]
-            self.touch(order)
+                changed = True
+            if changed:
+                self.touch(order)
             return order
+
+    def _system_note(self, oid: int, text: str) -> None:
+        local, gmt = self.stamp()
+        self.notes.setdefault(oid, []).insert(0, {
+            "id": self.next_id(), "author": "system", "date_created": local,
+            "date_created_gmt": gmt, "note": text, "customer_note": False})
 
     def set_quantity(self, oid: int, line_id: int, quantity: int) -> Json:
         with self.lock:
@@ -269,7 +317,8 @@ class WooStore:
                 raise WooError(400, "rest_missing_callback_param",
                                "Missing parameter(s): note", params=["note"])
             local, gmt = self.stamp()
-            note = {"id": self.next_id(), "author": "WooCommerce", "date_created": local,
+            author = "admin" if body.get("added_by_user") else "system"
+            note = {"id": self.next_id(), "author": author, "date_created": local,
                     "date_created_gmt": gmt, "note": body["note"],
                     "customer_note": bool(body.get("customer_note", False))}
             self.notes.setdefault(oid, []).insert(0, note)

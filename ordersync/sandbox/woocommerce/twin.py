@@ -3,14 +3,21 @@
 API routes (HTTP Basic auth ``consumer_key:consumer_secret``; 401
 ``{"code": "woocommerce_rest_cannot_view", ...}`` otherwise), under ``/wp-json/wc/v3/``:
 - ``GET orders`` (``status`` comma list, default any = all but trash; ``after``, ``before``,
-  ``modified_after``, ``modified_before``, ``dates_are_gmt``, ``include``, ``page``,
+  ``modified_after``, ``modified_before``, ``dates_are_gmt``, ``include``, ``exclude``,
+  ``customer``, ``product``, ``page``, ``offset``,
   ``per_page`` 1..100 default 10 (400 ``rest_invalid_param`` otherwise), ``orderby``
   date|id|include|title|slug|modified, ``order`` asc|desc); headers ``X-WP-Total``,
   ``X-WP-TotalPages`` and ``Link`` (rel="prev"/"next"); a page past the end is 400
   ``rest_post_invalid_page_number``. ``POST orders`` (201), ``GET/PUT orders/{id}``,
-  ``GET/POST orders/{id}/notes``.
-- ``GET products`` (``sku``, ``include``, ``page``, ``per_page``), ``POST products``,
-  ``GET/PUT products/{id}``, ``GET/POST products/categories``, ``GET/POST customers``.
+  ``GET/POST orders/{id}/notes``. A PUT that changes nothing leaves ``date_modified`` alone;
+  a status change adds one system note ("Order status changed from A to B.").
+- ``GET products`` (``sku``, ``include``, ``exclude``, ``category``, ``orderby``, ``page``,
+  ``per_page``), ``POST products``, ``GET/PUT products/{id}``, ``GET/POST
+  products/categories`` (``parent``, ``include``, ``exclude``, ``hide_empty``, ``orderby``
+  default name), ``GET/POST customers`` (``email``, ``role``, ``include``, ``exclude``),
+  ``GET customers/{id}``.
+- ``GET settings/general``, ``GET/PUT settings/general/{id}`` (setting objects; the currency is
+  ``woocommerce_currency``); unknown group or id: 404.
 - ``GET/POST /wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings`` (the Shipment
   Tracking extension).
 
@@ -42,6 +49,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.sandbox.common import TwinControls, build_app
+from ordersync.sandbox.woocommerce.settings import general_settings, get_setting, update_setting
 from ordersync.sandbox.woocommerce.store import STATUSES, Json, WooError, WooStore
 
 API = "/wp-json/wc/v3"
@@ -203,7 +211,8 @@ class WooCommerceTwin:
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
         if links:
             headers["Link"] = ", ".join(links)
-        body = items[(page - 1) * per_page: page * per_page]
+        offset = _int(request, "offset", (page - 1) * per_page)
+        body = items[max(0, offset): max(0, offset) + per_page]
         return JSONResponse(body, headers=headers)
 
     # -- orders -------------------------------------------------------------------------
@@ -217,9 +226,15 @@ class WooCommerceTwin:
             raise _param_error("status", f"status[0] is not one of any, {', '.join(STATUSES)}.")
         bounds = {k: parse_date(q[k], gmt, self.store.utc_offset)
                   for k in ("after", "before", "modified_after", "modified_before") if q.get(k)}
-        include = _ids(q.get("include"))
+        include, exclude = _ids(q.get("include")), _ids(q.get("exclude")) or set()
+        customer = _int(request, "customer", 0)
+        product = _int(request, "product", 0)
         out = []
         for order in self.store.orders.values():
+            if order["id"] in exclude or (customer and order["customer_id"] != customer):
+                continue
+            if product and all(x["product_id"] != product for x in order["line_items"]):
+                continue
             if "any" in wanted and order["status"] == "trash" and len(wanted) == 1:
                 continue
             if "any" not in wanted and order["status"] not in wanted:
@@ -278,11 +293,23 @@ class WooCommerceTwin:
     async def products(self, request: Request) -> Response:
         if request.method == "POST":
             return JSONResponse(self.store.create_product(await request.json()), status_code=201)
-        sku, include = request.query_params.get("sku"), _ids(request.query_params.get("include"))
+        q = request.query_params
+        sku, include = q.get("sku"), _ids(q.get("include"))
+        exclude, category = _ids(q.get("exclude")) or set(), _int(request, "category", 0)
         items = [p for p in self.store.products.values()
                  if (sku is None or p["sku"] in sku.split(","))
-                 and (include is None or p["id"] in include)]
-        return self._page(request, items)
+                 and (include is None or p["id"] in include) and p["id"] not in exclude
+                 and (not category or any(c["id"] == category for c in p["categories"]))]
+        orderby, desc = q.get("orderby", "date"), q.get("order", "desc") == "desc"
+        if orderby not in ("date", "id", "include", "title", "slug", "price", "popularity",
+                           "rating", "modified"):
+            raise _param_error("orderby", "orderby is not one of date, id, include, title, "
+                                          "slug, price, popularity, rating.")
+        key = {"title": lambda p: (p["name"], p["id"]), "slug": lambda p: (p["slug"], p["id"]),
+               "date": lambda p: (p["date_created_gmt"], p["id"]),
+               "modified": lambda p: (p["date_modified_gmt"], p["id"])}.get(
+            orderby, lambda p: p["id"])
+        return self._page(request, sorted(items, key=key, reverse=desc))
 
     async def product(self, request: Request) -> Response:
         pid = int(request.path_params["id"])
@@ -294,15 +321,58 @@ class WooCommerceTwin:
         if request.method == "POST":
             return JSONResponse(self.store.create_category(await request.json()),
                                 status_code=201)
-        return self._page(request, list(self.store.categories.values()))
+        q = request.query_params
+        include, exclude = _ids(q.get("include")), _ids(q.get("exclude")) or set()
+        parent = q.get("parent")
+        items = [c for c in self.store.categories.values()
+                 if (include is None or c["id"] in include) and c["id"] not in exclude
+                 and (parent is None or str(c["parent"]) == parent)
+                 and not (q.get("hide_empty") in ("1", "true") and not c["count"])]
+        orderby = q.get("orderby", "name")
+        if orderby not in ("id", "include", "name", "slug", "term_group", "description",
+                           "count"):
+            raise _param_error("orderby", "orderby is not one of id, include, name, slug, "
+                                          "term_group, description, count.")
+        key = {"name": lambda c: (c["name"].lower(), c["id"]),
+               "slug": lambda c: (c["slug"], c["id"]), "count": lambda c: (c["count"], c["id"]),
+               "description": lambda c: (c["description"], c["id"])}.get(
+            orderby, lambda c: c["id"])
+        reverse = q.get("order", "asc") == "desc"
+        return self._page(request, sorted(items, key=key, reverse=reverse))
 
     async def customers(self, request: Request) -> Response:
         if request.method == "POST":
             return JSONResponse(self.store.create_customer(await request.json()),
                                 status_code=201)
-        email = request.query_params.get("email")
-        return self._page(request, [c for c in self.store.customers.values()
-                                    if email is None or c["email"] == email])
+        q = request.query_params
+        email, role = q.get("email"), q.get("role", "customer")
+        include, exclude = _ids(q.get("include")), _ids(q.get("exclude")) or set()
+        items = [c for c in self.store.customers.values()
+                 if (email is None or c["email"] == email) and c["id"] not in exclude
+                 and (include is None or c["id"] in include)
+                 and (role == "all" or c["role"] == role)]
+        return self._page(request, sorted(items, key=lambda c: c["id"],
+                                          reverse=q.get("order", "asc") == "desc"))
+
+    async def customer(self, request: Request) -> Response:
+        customer = self.store.customers.get(int(request.path_params["id"]))
+        if customer is None:
+            raise WooError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+        return JSONResponse(customer)
+
+    # -- settings -----------------------------------------------------------------------
+
+    async def settings_group(self, request: Request) -> Response:
+        group = request.path_params["group"]
+        if group != "general":
+            raise WooError(404, "rest_setting_setting_group_invalid", "Invalid setting group.")
+        return JSONResponse(general_settings(self.store))
+
+    async def setting(self, request: Request) -> Response:
+        group, ident = request.path_params["group"], request.path_params["id"]
+        if request.method == "PUT":
+            return JSONResponse(update_setting(self.store, group, ident, await request.json()))
+        return JSONResponse(get_setting(self.store, group, ident))
 
     # -- control ------------------------------------------------------------------------
 
@@ -341,6 +411,9 @@ class WooCommerceTwin:
             Route(f"{API}/products/categories", a(self.categories), methods=["GET", "POST"]),
             Route(f"{API}/products/{{id:int}}", a(self.product), methods=["GET", "PUT"]),
             Route(f"{API}/customers", a(self.customers), methods=["GET", "POST"]),
+            Route(f"{API}/customers/{{id:int}}", a(self.customer), methods=["GET"]),
+            Route(f"{API}/settings/{{group}}", a(self.settings_group), methods=["GET"]),
+            Route(f"{API}/settings/{{group}}/{{id}}", a(self.setting), methods=["GET", "PUT"]),
             Route(f"{TRACKING_API}/orders/{{id:int}}/shipment-trackings", a(self.trackings),
                   methods=["GET", "POST"]),
             Route(f"{ctl}/orders", c(self.c_place), methods=["POST"]),
