@@ -144,7 +144,8 @@ def test_503_on_create_is_uncertain_and_nothing_was_created(served, twin, clock,
     order = make_order("U-1")
     with pytest.raises(UncertainWrite):
         connector.create_order(order)
-    assert connector.client.requests_made == 1  # never retried blindly
+    # one catalogue read (SKU -> variant), then the POST, never retried blindly
+    assert connector.client.requests_made == 2
     assert connector.find_order(order, created_after) is None
     assert twin.orders_with_reference("bolcom:U-1") == []
 

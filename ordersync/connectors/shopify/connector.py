@@ -18,6 +18,7 @@ from ordersync.connectors.shopify.mapping import (
     order_state,
 )
 from ordersync.connectors.shopify.pagination import CursorTracker, next_page_info
+from ordersync.connectors.shopify.products import ProductReads
 from ordersync.http import ApiClient, RateLimiter, Unlimited, limiter_for
 from ordersync.http.errors import error_for
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
@@ -51,7 +52,7 @@ def observe_call_limit(limiter: RateLimiter | Unlimited) -> Callable[[httpx.Resp
     return hook
 
 
-class ShopifyConnector:
+class ShopifyConnector(ProductReads):
     """A webshop connector for one Shopify shop (a custom app's Admin API access token)."""
 
     platform = "shopify"
@@ -108,9 +109,9 @@ class ShopifyConnector:
     def create_order(self, order: MarketplaceOrder) -> str:
         """``POST /orders.json``; returns the Shopify order id. Not idempotent: a 5xx or a
         timeout raises UncertainWrite, reconcile with ``find_order`` before trying again."""
-        body = order_payload(
-            order, variants=self.variants, inventory_behaviour=self.inventory_behaviour
-        )
+        unlinked = [li.sku for li in order.lines if li.sku and li.sku not in self.variants]
+        variants = {**self.variants, **self.variant_ids(unlinked)}  # so Shopify takes stock
+        body = order_payload(order, variants=variants, inventory_behaviour=self.inventory_behaviour)
         response = self.client.request("POST", self._path("orders"), json=body)
         return str(response.json()["order"]["id"])
 

@@ -8,7 +8,9 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
   ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``,
   ``GET orders/{id}/fulfillment_orders.json``, ``GET orders/{id}/fulfillments.json``,
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
-  ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``.
+  ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
+  ``GET products.json``, ``GET products/{id}.json`` (see ``ordersync.sandbox.shopify.catalog``;
+  creating an order claims stock per ``inventory_behaviour``).
 - 401 ``{"errors": "[API] Invalid API key or access token ..."}`` without a known token; 404 for
   an API version the twin does not serve.
 - Rate limit (per token, when enabled): leaky bucket of ``bucket_size`` leaking ``leak_rate``/s;
@@ -46,6 +48,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
+from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
 from ordersync.sandbox.shopify.store import ShopError, ShopStore, shop_timezone
 
 DEFAULT_VERSION = "2025-01"
@@ -113,6 +116,7 @@ class ShopifyTwin:
         self.api_versions = set(api_versions) | {DEFAULT_VERSION}
         self.bucket_size, self.leak_rate, self.clock = bucket_size, leak_rate, clock
         self.store = ShopStore(shop, clock, shop_timezone(utc_offset_hours))
+        self.catalog = Catalog(self.store)  # products.json; orders claim its stock
         self.controls = TwinControls(rate_limits=rate_limits)
         self._buckets: dict[str, ServerBucket] = {}
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
@@ -121,11 +125,12 @@ class ShopifyTwin:
 
     def reset(self) -> None:
         self.store.reset()
+        self.catalog.reset()
         self._buckets.clear()
 
     def create_order(self, payload: Json) -> Json:
         """Create an order as ``POST /orders.json`` would (``{"order": {...}}``)."""
-        return self.store.create_order(payload)
+        return self.catalog.create_order(payload)
 
     def complete(
         self, order_id: int | str, tracking_number: str | None = None, company: str | None = None
@@ -208,6 +213,8 @@ class ShopifyTwin:
             ("GET", "/locations.json", self._locations),
             ("GET", "/inventory_levels.json", self._inventory_levels),
             ("POST", "/inventory_levels/set.json", self._set_inventory),
+            ("GET", "/products.json", CatalogRoutes(self.catalog).list_products),
+            ("GET", "/products/{product_id:int}.json", CatalogRoutes(self.catalog).get_product),
         ]
         control = "/_sandbox/shopify/orders"
         return [
@@ -299,7 +306,7 @@ class ShopifyTwin:
         return f'<{url}>; rel="{"next" if direction == "next" else "previous"}"'
 
     async def _create_order(self, request: Request) -> Response:
-        order = self.store.create_order(await self._body(request))
+        order = self.catalog.create_order(await self._body(request))
         return _json({"order": order}, 201)
 
     async def _get_order(self, request: Request) -> Response:
