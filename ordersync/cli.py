@@ -39,8 +39,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     events = sub.add_parser("events", help="one order's event log")
     events.add_argument("order_id", type=int)
 
+    write_off = sub.add_parser("write-off", help="write off a webshop order's products in "
+                               "the hub (WooCommerce then gets 'completed')")
+    write_off.add_argument("platform", choices=["shopify", "woocommerce", "cartum"])
+    write_off.add_argument("order_number")
+    write_off.add_argument("--connection", required=True,
+                           help="the shop-import-connection block of that shop")
+    shop_orders = sub.add_parser("shop-orders", help="the webshop orders the hub imported")
+    shop_orders.add_argument("--platform", default=None)
+    shop_orders.add_argument("--limit", type=int, default=20)
+
     sub.add_parser("carrier", help="detect the carrier of a track & trace code (see --help)")
     sub.add_parser("migrate", help="create or upgrade the hub's database")
+    automations = sub.add_parser("automations", help="apply automations/*.yaml to the Prefect "
+                                 "API (zombie flow-run detection); safe to repeat")
+    automations.add_argument("--within", type=float, default=None,
+                             help="override the heartbeat window in seconds")
 
     args = parser.parse_args(argv)
     try:
@@ -103,8 +117,45 @@ def _migrate(args) -> int:
     return 0
 
 
+def _automations(args) -> int:
+    from ordersync.flows.automations import apply_automations
+
+    for name in apply_automations(within_seconds=args.within):
+        print(f"automation {name} applied")
+    return 0
+
+
+def _write_off(args) -> int:
+    from ordersync.flows.shop_import import open_shop_context
+    from ordersync.shop_sync import write_off
+
+    with open_shop_context(args.connection) as ctx:
+        if ctx.source.platform != args.platform:
+            raise ValueError(f"connection {args.connection!r} is a {ctx.source.platform} "
+                             f"shop, not {args.platform}")
+        record, counts = write_off(ctx, args.order_number)
+    print(json.dumps({"order": record.number, "status": record.status,
+                      "written_off_at": str(record.written_off_at), **counts}, indent=2))
+    return 0
+
+
+def _shop_orders(args) -> int:
+    from ordersync.flows.runtime import store_for
+    from ordersync.store.shop_repository import ShopImportRepository
+
+    repo = ShopImportRepository(store_for())
+    print("  ".join(f"{k}: {v}" for k, v in repo.totals().items()))
+    for r in repo.list_orders(args.platform, args.limit):
+        lines = ", ".join(f"{ln.quantity} x {ln.name}" for ln in r.lines)
+        off = " (written off)" if r.written_off_at else ""
+        print(f"{r.id:>6}  {r.platform + ':' + r.number:<24} {r.status:<12} "
+              f"{r.total:>10} {r.currency}  {lines}{off}")
+    return 0
+
+
 _COMMANDS = {"demo": _demo, "sync": _sync, "orders": _orders, "events": _events,
-             "migrate": _migrate}
+             "migrate": _migrate, "automations": _automations}
+_COMMANDS.update({"write-off": _write_off, "shop-orders": _shop_orders})
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -29,6 +29,8 @@ def prefect_env(home: Path, port: int) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_CLI_PROMPT": "false",
+        # flow runs beat every 30 s; the zombie automation crashes runs that stop beating
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "ORDERSYNC_HOME": str(home),
     }
 
@@ -88,10 +90,17 @@ class LocalPrefect:
             raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
-    def deploy(self) -> str:
-        """Create the work pool and register every deployment of prefect.yaml."""
+    def deploy(self, *, zombie_after: float | None = None) -> str:
+        """Create the work pool, register every deployment of prefect.yaml and apply the
+        automations (``zombie_after`` overrides their heartbeat window, for tests)."""
         self.run_cli("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
-        return self.run_cli("--no-prompt", "deploy", "--all")
+        out = self.run_cli("--no-prompt", "deploy", "--all")
+        args = ["automations"] + (["--within", str(zombie_after)] if zombie_after else [])
+        done = subprocess.run([sys.executable, "-m", "ordersync.cli", *args], env=self.env,
+                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"applying automations failed:\n{done.stdout}\n{done.stderr}")
+        return out + done.stdout
 
     def start_worker(self, name: str = "worker") -> subprocess.Popen:
         return self._spawn(name, self._prefect() + [

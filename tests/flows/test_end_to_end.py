@@ -62,7 +62,6 @@ def test_loop_through_server_deployments_and_worker_survives_a_kill(
     prefect_server, tmp_path, monkeypatch
 ):
     from prefect.client.orchestration import get_client
-    from prefect.states import Crashed
 
     from ordersync.sandbox.stack import SandboxStack
 
@@ -72,13 +71,15 @@ def test_loop_through_server_deployments_and_worker_survives_a_kill(
     with SandboxStack(rate_limits=False) as stack:
         # a short lease so the run after the crash may reconcile within the test
         save_connection("sandbox", stack, tracking_wait_minutes=0.05, lease_minutes=0.05)
-        out = prefect_server.deploy()
+        # zombie detection with a short window (the worker's flow runs beat every 30 s)
+        out = prefect_server.deploy(zombie_after=45)
         assert "order-sync" in out and "tracking-timeout" in out
+        assert "ordersync-crash-zombie-flow-runs applied" in out
         worker = prefect_server.start_worker("e2e-a")
 
         # 1. an order placed on bol.com reaches Shopify in one cycle
         first = stack.bolcom.place_order()
-        run_and_wait("order_sync/order-sync")
+        healthy = run_and_wait("order_sync/order-sync")
         [shop_order] = stack.shopify.orders_with_reference(f"bolcom:{first}")
 
         # 2. completed with a PostNL code -> shipped on bol.com as TNT
@@ -109,8 +110,11 @@ def test_loop_through_server_deployments_and_worker_survives_a_kill(
                  "the doomed run to reach Shopify")
         kill_tree(worker)
         prefect_server.processes.remove(worker)
-        with get_client(sync_client=True) as client:  # what zombie detection would do
-            client.set_flow_run_state(doomed.id, Crashed(message="worker killed"), force=True)
+        with get_client(sync_client=True) as client:  # the zombie automation crashes it
+            wait_for(lambda: client.read_flow_run(doomed.id).state.is_crashed(),
+                     "the zombie automation to mark the dead run Crashed", timeout=150)
+            # ... and leaves runs that finished normally alone
+            assert client.read_flow_run(healthy.id).state.is_completed()
         time.sleep(4)  # the dead run's lease (3 s) runs out
         prefect_server.start_worker("e2e-b")
         run_and_wait("order_sync/order-sync")
