@@ -8,6 +8,7 @@ from ordersync.blocks.credentials import (
     ShopifyCredentials,
     WooCommerceCredentials,
 )
+from ordersync.blocks.shop_import import ShopImportConnection
 
 BLOCK_TYPES = (
     BolcomCredentials,
@@ -16,6 +17,7 @@ BLOCK_TYPES = (
     WooCommerceCredentials,
     CartumCredentials,
     OrderConnection,
+    ShopImportConnection,
 )
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "BolcomCredentials",
     "CartumCredentials",
     "OrderConnection",
+    "ShopImportConnection",
     "ShopifyCredentials",
     "WooCommerceCredentials",
 ]

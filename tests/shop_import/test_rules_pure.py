@@ -1,0 +1,120 @@
+"""The pure rules: keys, page planning (pandas), delivery comments, platform rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from ordersync.orders import Address
+from ordersync.orders.shop import ShopLine, ShopShipping
+from ordersync.shop_import import (
+    CurrencyMismatch,
+    check_currency,
+    check_identify_by,
+    delivery_of,
+    email_key,
+    phone_key,
+    plan_page,
+    product_key,
+    rules_for,
+    unique_customers,
+    unique_products,
+)
+from ordersync.shop_import.keys import category_keys
+from ordersync.shop_import.plan import email_keys, phone_keys
+from tests.shop_import.fakes import customer, order
+
+PHONES = ["+31 6-1234 5678", "0031612345678", "06 12345678", None, "", "123", "+44 20 7946 0958",
+          "0044 20 7946 0958", "(020) 794-6095"]
+EMAILS = ["Jan@Example.NL ", "jan@example.nl", "not-an-email", "a@b", None, "", " x@y.io"]
+
+
+@pytest.mark.parametrize("code", [None, "31"])
+def test_column_wise_keys_agree_with_the_scalar_ones(code):
+    column = list(phone_keys(pd.Series(PHONES, dtype=object), code))
+    assert [None if pd.isna(v) else v for v in column] == [phone_key(p, code) for p in PHONES]
+    emails = list(email_keys(pd.Series(EMAILS, dtype=object)))
+    assert [None if pd.isna(v) else v for v in emails] == [email_key(e) for e in EMAILS]
+
+
+def test_phone_and_email_are_normalised():
+    assert phone_key("+31 6-1234 5678") == phone_key("0031612345678") == "+31612345678"
+    assert phone_key("06 12345678", "31") == "+31612345678"
+    assert phone_key("06 12345678") != "+31612345678"  # no calling code: not guessed
+    assert email_key(" Jan@Example.NL") == "jan@example.nl"
+    assert email_key("nope") is None and phone_key("12") is None
+
+
+def test_product_key_follows_the_setting_with_fallbacks():
+    args = dict(source="shopify:s", product_id="7", sku=" TEE-1 ", name="Tee  Shirt")
+    assert product_key("sku", **args) == "sku:TEE-1"
+    assert product_key("id", **args) == "id:shopify:s:7"
+    assert product_key("name", **args) == "name:tee shirt"
+    assert product_key("sku", **{**args, "sku": None}) == "id:shopify:s:7"
+    assert product_key("id", **{**args, "product_id": None}) == "sku:TEE-1"
+
+
+def test_identify_by_is_checked_per_platform():
+    assert check_identify_by("shopify", "id") == "id"
+    with pytest.raises(ValueError, match="cartum: choose one of name, sku"):
+        check_identify_by("cartum", "id")
+
+
+def test_category_keys_per_level():
+    assert category_keys(("Clothing", " T-shirts ")) == [
+        ("clothing", "Clothing", None), ("clothing/t-shirts", "T-shirts", "clothing")]
+
+
+def test_plan_dedupes_products_and_customers_of_a_page():
+    same = customer(1)
+    orders = [order(i, cust=same) for i in (3, 6, 9)]  # all SKU-0, one customer
+    plan = plan_page(orders, rules=rules_for("shopify"), identify_by="sku", source="shopify:s",
+                     finished_statuses={"fulfilled"})
+    assert [ln.product_key for ln in unique_products(plan.orders)] == ["sku:SKU-0"]
+    assert len(unique_customers(plan.orders)) == 1
+
+
+def test_repeated_lines_without_ids_get_distinct_keys():
+    lines = tuple(ShopLine(None, None, "Gift", 1, Decimal("1")) for _ in range(3))
+    plan = plan_page([order(1, lines=lines)], rules=rules_for("shopify"), identify_by="name",
+                     source="shopify:s", finished_statuses=())
+    assert [ln.key for ln in plan.orders[0].lines] == ["p:Gift", "p:Gift#1", "p:Gift#2"]
+
+
+def test_strict_rules_only_for_woocommerce():
+    bare = order(1, lines=(), cust=None)
+    woo = plan_page([bare], rules=rules_for("woocommerce"), identify_by="sku", source="w",
+                    finished_statuses=())
+    shop = plan_page([bare], rules=rules_for("shopify"), identify_by="sku", source="s",
+                     finished_statuses=())
+    assert woo.orders[0].problems == ("no products", "no customer")
+    assert shop.orders[0].problems == () and shop.orders[0].customer is None
+
+
+def test_delivery_comment_and_fingerprint():
+    o = order(1, shipping=(ShopShipping("PostNL", Decimal("4.95")),),
+              shipping_address=Address(first_name="Jan", last_name="Smit", street="Dorpsweg 3",
+                                       postal_code="3511 AB", city="Utrecht", country="NL"))
+    d = delivery_of(o)
+    assert d.comment == ("Delivery details - carrier: PostNL; delivery cost: 4.95 EUR; "
+                         "recipient: Jan Smit, Dorpsweg 3, 3511 AB Utrecht, NL")
+    moved = delivery_of(order(1, shipping=o.shipping, shipping_address=Address(city="Delft")))
+    assert moved.fingerprint != d.fingerprint
+    assert delivery_of(order(2, shipping=o.shipping, shipping_address=o.shipping_address)
+                       ).fingerprint == d.fingerprint
+    assert delivery_of(order(3, shipping=(), shipping_address=None)) is None
+
+
+def test_currency_mismatch_is_a_clear_error():
+    with pytest.raises(CurrencyMismatch, match="sells in USD but the hub's currency is EUR"):
+        check_currency([order(1), order(2, currency="USD")], "EUR", "shopify shop 's'")
+
+
+def test_platform_rules():
+    assert rules_for("woocommerce").write_off_status == "completed"
+    assert not rules_for("woocommerce").delivery_comments
+    assert rules_for("cartum").status_sync and not rules_for("shopify").status_sync
+    assert rules_for("shopify").customer_address
+    assert rules_for("magento").platform == "magento"  # general rules
