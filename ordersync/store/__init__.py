@@ -3,7 +3,10 @@
 import os
 from pathlib import Path
 
-from ordersync.store import shop_tables  # noqa: F401  (registers the shop import tables)
+from ordersync.store import (
+    shop_tables,  # noqa: F401  (registers the shop import tables)
+    stock_tables,  # noqa: F401  (registers the stock tables)
+)
 from ordersync.store.records import OrderRecord
 from ordersync.store.repository import Action, Claim, SaveResult, Store
 
