@@ -111,7 +111,7 @@ def test_set_status_and_error_status(connector, twin):
     order = twin.place_order()
     connector.set_status(order[f.ORDER_ID], f.DELIVERING)
     assert twin.orders[order[f.ORDER_ID]][f.STATUS] == f.DELIVERING
-    with pytest.raises(CartumError, match="Nothing updated"):
+    with pytest.raises(CartumError, match="NOT_FOUND"):
         connector.set_status(999999, f.DELIVERED)
     with pytest.raises(CartumError, match="UNDEFINED_FUNCTION"):
         connector.call("orders/nope", {})
@@ -124,7 +124,7 @@ def test_mapping_and_problems(connector, twin):
                      delivery_price=-1)
     twin.place_order(products=[], name="", phone="", email="")
     first, second = (shop_order(o) for o in next(connector.list_orders(**WINDOW)))
-    assert first.created_at == START and first.currency == "UAH" and first.status == "1"
+    assert first.created_at == START and first.currency == "UAH" and first.status == "new"
     assert first.customer.first_name == "Olena" and first.customer.last_name == "Kovalenko"
     assert [(x.sku, x.quantity, x.price) for x in first.lines] == [("A-7", 3, Decimal("99.5"))]
     assert [(s.method, s.total) for s in first.shipping] == [("Nova Poshta", Decimal("0"))]

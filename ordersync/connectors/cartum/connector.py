@@ -12,6 +12,7 @@ import httpx
 
 from ordersync.connectors.cartum import fields as f
 from ordersync.connectors.cartum.mapping import format_date
+from ordersync.connectors.cartum.shop_import import DEFAULT_LOOKBACK, CartumShopImport
 from ordersync.http import ApiClient, ApiError, AuthError, RateLimiter, Unlimited, limiter_for
 
 PAGE_LIMIT = 100
@@ -22,8 +23,9 @@ class CartumError(ApiError):
     """An error status in Cartum's ``{status, response}`` envelope."""
 
 
-class CartumConnector:
-    """One Cartum store, logged in with an API user's login and password."""
+class CartumConnector(CartumShopImport):
+    """One Cartum store, logged in with an API user's login and password; also a
+    ``ShopOrderSource`` (see ``shop_import``)."""
 
     platform = "cartum"
 
@@ -40,12 +42,15 @@ class CartumConnector:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         limiter: RateLimiter | Unlimited | None = None,
+        update_lookback: timedelta = DEFAULT_LOOKBACK,
     ) -> None:
-        """``utc_offset_hours`` is the store's timezone (dates are store-local)."""
+        """``utc_offset_hours`` is the store's timezone (dates are store-local);
+        ``update_lookback`` how far back the ongoing poll re-reads orders."""
         if not login or not password:
             raise ValueError("cartum: a login and password are required")
         self.account = domain
         self.utc_offset = timedelta(hours=utc_offset_hours)
+        self.update_lookback = update_lookback
         self._login, self._password, self._clock = login, password, clock
         self._token: str | None = None
         self._expires = 0.0
@@ -105,9 +110,11 @@ class CartumConnector:
         text = str(inner.get("message") if isinstance(inner, dict) else inner).lower()
         return status == "ERROR" and "token" in text
 
-    def call(self, function: str, params: dict[str, Any], method: str = "POST") -> Any:
+    def call(self, function: str, params: dict[str, Any], method: str = "POST",
+             partial: bool = False) -> Any:
         """Call an API function; re-authenticates once on an invalid or expired token.
-        Returns ``response`` of an OK (or EMPTY -> {}) envelope, else raises CartumError."""
+        Returns ``response`` of an OK (or EMPTY -> {}; with ``partial`` also WARNING)
+        envelope, else raises CartumError."""
         token = self._token_now()
         envelope = self._send(function, {"token": token, **params}, method)
         if self._is_auth_failure(envelope):
@@ -117,7 +124,7 @@ class CartumConnector:
                 raise AuthError(f"{function}: token refused", platform=self.platform,
                                 detail=self._message(envelope))
         status = envelope.get("status")
-        if status == f.OK:
+        if status == f.OK or (partial and status == f.WARNING):
             return envelope.get("response") or {}
         if status == f.EMPTY:
             return {}
@@ -155,12 +162,19 @@ class CartumConnector:
         return list(self.call(f.ORDERS_GET, {"ids": wanted}).get("orders") or []) if wanted \
             else []
 
-    def set_status(self, order_id: int | str, status: int) -> None:
-        """``orders/update`` (*unverified* function; see ``fields``)."""
-        if status not in f.STATUSES:
-            raise ValueError(f"cartum: unknown status {status}")
-        self.call(f.ORDERS_UPDATE, {"orders": [{"order_id": int(order_id), "status": status}]},
-                  method=f.UPDATE_METHOD)
+    def set_status(self, order_id: int | str, status: int | str) -> None:
+        """``orders/update`` (*unverified* function; see ``fields``) to a status id or name
+        (``"delivered"``). Setting the status an order already has is harmless."""
+        ident = f.STATUS_IDS.get(status) if isinstance(status, str) else status
+        if ident not in f.STATUSES:
+            raise ValueError(f"cartum: unknown status {status!r}")
+        body = self.call(f.ORDERS_UPDATE, {"orders": [{"order_id": int(order_id),
+                                                        "status": ident}]},
+                         method=f.UPDATE_METHOD, partial=True)
+        for entry in (body.get("log") or []) if isinstance(body, dict) else []:
+            if str(entry.get("order_id")) == str(order_id) and entry.get("code") != f.LOG_OK:
+                raise CartumError(f"{f.ORDERS_UPDATE}: order {order_id} {entry.get('code')}",
+                                  platform=self.platform, detail=str(entry.get("message")))
 
     def close(self) -> None:
         self.client.close()

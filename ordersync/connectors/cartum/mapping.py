@@ -8,15 +8,32 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ordersync.connectors.cartum import fields as f
-from ordersync.orders import Address
+from ordersync.connectors.parsing import MappingError
+from ordersync.orders import Address, ErrorReason
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 
 def _money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else Decimal("0")
-    except InvalidOperation:
+    """A number; empty is 0, anything unreadable is a PRICING problem."""
+    if value in (None, ""):
         return Decimal("0")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount")
+    return amount
+
+
+def status_name(value: Any) -> str:
+    """A numeric status as its name (``3`` -> ``delivered``); a store's own statuses keep
+    their number (``status 7``)."""
+    try:
+        ident = int(value)
+    except (TypeError, ValueError):
+        raise MappingError(ErrorReason.VALIDATION, f"status {value!r} is not a number") from None
+    return f.STATUSES.get(ident, f"status {ident}")
 
 
 def _text(value: Any) -> str | None:
@@ -26,7 +43,11 @@ def _text(value: Any) -> str | None:
 
 def parse_date(value: str, utc_offset: timedelta) -> datetime:
     """A store-local ``YYYY-MM-DD HH:MM:SS`` as an aware datetime (converted to UTC)."""
-    local = datetime.strptime(value, f.DATE_FORMAT)
+    try:
+        local = datetime.strptime(value, f.DATE_FORMAT)
+    except (TypeError, ValueError):
+        raise MappingError(ErrorReason.VALIDATION, f"date {value!r} is not "
+                           f"{f.DATE_FORMAT}") from None
     return local.replace(tzinfo=timezone(utc_offset)).astimezone(UTC)
 
 
@@ -45,11 +66,14 @@ def _customer(order: Mapping[str, Any]) -> ShopCustomer | None:
 
 
 def shop_order(order: Mapping[str, Any], utc_offset: timedelta = timedelta(hours=2)) -> ShopOrder:
-    """An ``orders/get`` item as a ``ShopOrder`` (status is the numeric one, as text)."""
+    """An ``orders/get`` item as a ``ShopOrder`` (``status`` by name, see ``status_name``;
+    the article is the line's SKU, product id and line id)."""
+    if order.get(f.ORDER_ID) in (None, ""):
+        raise MappingError(ErrorReason.VALIDATION, f"{f.ORDER_ID} missing")
     lines = tuple(
         ShopLine(product_id=_text(p.get(f.ARTICLE)), sku=_text(p.get(f.ARTICLE)),
                  name=str(p.get(f.TITLE) or ""), quantity=int(p.get(f.QUANTITY) or 0),
-                 price=_money(p.get(f.PRICE)))
+                 price=_money(p.get(f.PRICE)), line_id=_text(p.get(f.ARTICLE)))
         for p in order.get(f.PRODUCTS) or [] if p.get(f.QUANTITY))
     delivery = order.get(f.DELIVERY_TYPE) or {}
     price = _money(order.get(f.DELIVERY_PRICE))
@@ -66,7 +90,7 @@ def shop_order(order: Mapping[str, Any], utc_offset: timedelta = timedelta(hours
     return ShopOrder(
         id=str(order[f.ORDER_ID]), number=str(order[f.ORDER_ID]),
         created_at=parse_date(str(order[f.CREATED]), utc_offset),
-        status=str(order.get(f.STATUS)), currency=str(order.get(f.CURRENCY) or ""),
+        status=status_name(order.get(f.STATUS)), currency=str(order.get(f.CURRENCY) or ""),
         total=_money(order.get(f.TOTAL)), customer=_customer(order), lines=lines,
         shipping=shipping, shipping_address=address,
     )

@@ -3,15 +3,21 @@
 Functions (bodies and answers ``{"status": "OK"|"EMPTY"|"ERROR"|"UNAUTHORIZED", "response"}``,
 field names as in ``ordersync.connectors.cartum.fields``, several of them *unverified*):
 - ``auth {login, password}`` -> ``{"token"}``; wrong credentials -> UNAUTHORIZED.
-- ``orders/get {token, from, to, ids[], status (int or list), limit, offset}`` -> ``{"orders"}``
-  ordered by id; nothing found -> EMPTY. ``from``/``to`` are store-local
-  ``YYYY-MM-DD HH:MM:SS`` (or a bare date).
-- ``orders/update {token, orders: [{order_id, status}]}`` (POST or PUT) -> ``{"log"}``.
-- An unknown, expired (``token_ttl``) or revoked token -> UNAUTHORIZED; an unknown function ->
-  ``UNDEFINED_FUNCTION``; a bad parameter -> ERROR with ``{"message"}``.
+- ``orders/get {token, from, to, ids[], status (int or list), limit (default 100), offset}``
+  -> ``{"orders"}`` ordered by id; nothing found -> EMPTY. ``from``/``to`` are inclusive,
+  store-local ``YYYY-MM-DD HH:MM:SS``, ``YYYY-MM-DD`` or ``DD.MM.YYYY``.
+- ``orders/update {token, orders: [{order_id, status}]}`` (POST or PUT) -> OK ``{"log"}``, or
+  WARNING ``{"log"}`` when an order failed (log entries ``{order_id, code, message}``, code
+  ``OK``, ``NOT_FOUND`` or ``INVALID_STATUS``).
+- ``orders/get_available_statuses`` -> ``{"statuses": [{id, title: {ua, ru}, is_successful}]}``.
+- ``catalog/export {expr: {article: [...]}, limit, offset}`` -> ``{"products"}`` or EMPTY.
+- A revoked or expired (``token_ttl``) token -> UNAUTHORIZED, one never issued ->
+  AUTHORIZATION_ERROR; an unknown function -> ``UNDEFINED_FUNCTION``; a bad parameter -> ERROR
+  with ``{"message"}``.
 
 Control routes (never faulted): ``POST /_sandbox/cartum/orders`` (an order as ``place_order``
 takes it) -> 201 the order; ``PUT /_sandbox/cartum/orders/{id}/status {"status": 3}``;
+``POST /_sandbox/cartum/products {"article", "title", "description", "category"}`` -> 201;
 ``POST /_sandbox/cartum/expire-tokens``; plus the common ``/_sandbox`` routes.
 """
 
@@ -29,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.cartum import fields as f
+from ordersync.sandbox.cartum.catalog import CartumCatalog, available_statuses
 from ordersync.sandbox.common import TwinControls, build_app
 
 Json = dict[str, Any]
@@ -58,7 +65,9 @@ class CartumTwin:
     def reset(self) -> None:
         with self.lock:
             self.orders: dict[int, Json] = {}
+            self.catalog = CartumCatalog()
             self.tokens: dict[str, float] = {}
+            self.revoked: set[str] = set()
             self.auth_calls = 0
             self._next = 1000
 
@@ -84,8 +93,11 @@ class CartumTwin:
                 f.CURRENCY: currency, f.NAME: name, f.PHONE: phone, f.EMAIL: email,
                 f.CITY: "Kyiv", f.ADDRESS: "Branch 12",
                 f.DELIVERY_TYPE: {"id": 1, "title": delivery}, f.DELIVERY_PRICE: delivery_price,
-                f.PRODUCTS: [{**p, "total_price": p[f.PRICE] * p[f.QUANTITY]} for p in lines],
+                f.PRODUCTS: [{"type": "product", "discount_marker": "NONE", **p,
+                              "total_price": p[f.PRICE] * p[f.QUANTITY]} for p in lines],
                 f.TOTAL: sum(p[f.PRICE] * p[f.QUANTITY] for p in lines),
+                "total_default": sum(p[f.PRICE] * p[f.QUANTITY] for p in lines),
+                "payed": 0, "user": f"guest-{self._next}",
             }
             self.orders[order[f.ORDER_ID]] = order
             return order
@@ -96,20 +108,29 @@ class CartumTwin:
             order[f.STATUS] = int(status)
             return order
 
+    def add_product(self, article: str, title: str, **kw: Any) -> Json:
+        """A catalogue product (``description``, ``category`` path, ``price``)."""
+        with self.lock:
+            return self.catalog.add(article, title, **kw)
+
     def expire_tokens(self) -> None:
         with self.lock:
+            self.revoked |= set(self.tokens)
             self.tokens.clear()
 
     # -- API ----------------------------------------------------------------------------
 
-    def _date(self, value: str) -> datetime:
-        text = value if " " in value else f"{value} 00:00:00"
-        return datetime.strptime(text, f.DATE_FORMAT)
+    def _date(self, value: str, end: bool = False) -> datetime:
+        """A from/to date; a bare date is the start (``from``) or end (``to``) of its day."""
+        if " " in value:
+            return datetime.strptime(value, f.DATE_FORMAT)
+        day = datetime.strptime(value, "%d.%m.%Y" if "." in value else "%Y-%m-%d")
+        return day.replace(hour=23, minute=59, second=59) if end else day
 
     def _orders_get(self, body: Json) -> JSONResponse:
         try:
             since = self._date(body["from"]) if body.get("from") else None
-            until = self._date(body["to"]) if body.get("to") else None
+            until = self._date(body["to"], end=True) if body.get("to") else None
             limit, offset = int(body.get(f.LIMIT) or 100), int(body.get(f.OFFSET) or 0)
         except (ValueError, TypeError):
             return _answer("ERROR", {"message": "Invalid parameters"})
@@ -119,29 +140,45 @@ class CartumTwin:
         found = []
         for oid in sorted(self.orders):
             order = self.orders[oid]
-            created = datetime.strptime(order[f.CREATED], f.DATE_FORMAT)
             if ids and oid not in ids:
                 continue
             if statuses and order[f.STATUS] not in statuses:
                 continue
-            if (since and created < since) or (until and created > until):
+            try:  # a payload a test corrupted on purpose is still listed
+                created = datetime.strptime(str(order[f.CREATED]), f.DATE_FORMAT)
+            except ValueError:
+                created = None
+            if created and ((since and created < since) or (until and created > until)):
                 continue
             found.append(order)
         page = found[offset:offset + limit]
         return _answer("OK", {"orders": page}) if page else _answer("EMPTY")
 
     def _orders_update(self, body: Json) -> JSONResponse:
+        orders = body.get("orders")
+        if not isinstance(orders, list) or not orders:
+            return _answer("ERROR", {"message": "Parameter orders is required"})
         log = []
-        for item in body.get("orders") or []:
+        for item in orders:
             oid, status = item.get("order_id"), item.get("status")
-            if oid not in self.orders or status not in f.STATUSES:
-                log.append({"order_id": oid, "result": "ERROR"})
-                continue
-            self.orders[oid][f.STATUS] = status
-            log.append({"order_id": oid, "result": "UPDATED"})
-        if not log or all(x["result"] == "ERROR" for x in log):
-            return _answer("ERROR", {"message": "Nothing updated", "log": log})
-        return _answer("OK", {"log": log})
+            if oid not in self.orders:
+                log.append({"order_id": oid, "code": "NOT_FOUND",
+                            "message": "Order not found"})
+            elif status not in f.STATUSES:
+                log.append({"order_id": oid, "code": "INVALID_STATUS",
+                            "message": f"Unknown status {status!r}"})
+            else:
+                self.orders[oid][f.STATUS] = status
+                log.append({"order_id": oid, "code": f.LOG_OK, "message": "Updated"})
+        failed = any(x["code"] != f.LOG_OK for x in log)
+        return _answer(f.WARNING if failed else f.OK, {"log": log})
+
+    def _catalog_export(self, body: Json) -> JSONResponse:
+        status, response = self.catalog.export(body)
+        return _answer(status, response)
+
+    def _statuses(self, body: Json) -> JSONResponse:
+        return _answer("OK", available_statuses())
 
     async def api(self, request: Request) -> Response:
         function = request.path_params["function"].strip("/")
@@ -157,13 +194,17 @@ class CartumTwin:
                 token = secrets.token_hex(16)
                 self.tokens[token] = self.clock() + self.token_ttl
                 return _answer("OK", {"token": token})
-            handler = {f.ORDERS_GET: self._orders_get, f.ORDERS_UPDATE: self._orders_update}.get(
-                function)
+            handler = {f.ORDERS_GET: self._orders_get, f.ORDERS_UPDATE: self._orders_update,
+                       f.ORDERS_STATUSES: self._statuses,
+                       f.CATALOG_EXPORT: self._catalog_export}.get(function)
             if handler is None:
-                return _answer("UNDEFINED_FUNCTION")
-            expires = self.tokens.get(str(body.get("token")))
+                return _answer(f.UNDEFINED_FUNCTION, {"message": f"no function {function}"})
+            token = str(body.get("token"))
+            expires = self.tokens.get(token)
+            if expires is None and token not in self.revoked:
+                return _answer("AUTHORIZATION_ERROR", {"message": "Invalid token"})
             if expires is None or self.clock() >= expires:
-                return _answer("UNAUTHORIZED", {"message": "Invalid token"})
+                return _answer("UNAUTHORIZED", {"message": "Token expired"})
             return handler(body)
 
     # -- control ------------------------------------------------------------------------
@@ -175,6 +216,11 @@ class CartumTwin:
         body = await request.json()
         return JSONResponse(self.set_status(request.path_params["id"], body["status"]))
 
+    async def c_product(self, request: Request) -> Response:
+        body = await request.json()
+        return JSONResponse(self.add_product(body.pop("article"), body.pop("title"), **body),
+                            status_code=201)
+
     async def c_expire(self, request: Request) -> Response:
         self.expire_tokens()
         return Response(status_code=204)
@@ -184,5 +230,6 @@ class CartumTwin:
             Route("/api/{function:path}", self.api, methods=["POST", "PUT"]),
             Route("/_sandbox/cartum/orders", self.c_place, methods=["POST"]),
             Route("/_sandbox/cartum/orders/{id:int}/status", self.c_status, methods=["PUT"]),
+            Route("/_sandbox/cartum/products", self.c_product, methods=["POST"]),
             Route("/_sandbox/cartum/expire-tokens", self.c_expire, methods=["POST"]),
         ]
