@@ -3,7 +3,7 @@ end-to-end rule tests run against the twins)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -61,6 +61,7 @@ class FakeSource:
     requests: int = 0
     product_requests: list[list[str]] = field(default_factory=list)
     statuses_set: list[tuple[str, str]] = field(default_factory=list)
+    clock: Callable[[], datetime] | None = None  # "now" of changes made on the platform
 
     def add(self, *orders: ShopOrder) -> None:
         for o in orders:
@@ -68,8 +69,8 @@ class FakeSource:
 
     def change(self, order_id: str, **kw) -> None:
         o = self.orders[order_id]
-        self.orders[order_id] = replace(o, updated_at=(o.updated_at or o.created_at)
-                                        + timedelta(hours=1), **kw)
+        when = self.clock() if self.clock else (o.updated_at or o.created_at) + timedelta(hours=1)
+        self.orders[order_id] = replace(o, updated_at=when, **kw)
 
     def shop_currency(self) -> str | None:
         self.requests += 1

@@ -22,6 +22,8 @@ class Clock:
 
 
 def context(store, source, clock=None, **settings) -> ShopImportContext:
+    if clock is not None and getattr(source, "clock", "absent") is None:
+        source.clock = clock
     base = dict(name="test-shop", hub_currency="EUR")
     base.update(settings)
     return ShopImportContext(store=store, source=source, settings=ShopImportSettings(**base),
