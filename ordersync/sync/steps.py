@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
+from ordersync.connectors.amazon import UnsupportedOperation
 from ordersync.http import FatalError, RetriableError
 from ordersync.orders import (
     ErrorReason,
@@ -23,6 +24,7 @@ from ordersync.orders import (
 )
 from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
+from ordersync.store.pending import PendingStore
 from ordersync.sync.context import SyncContext
 
 log = logging.getLogger("ordersync.sync")
@@ -48,18 +50,20 @@ class StepResult:
 
 
 def import_orders(ctx: SyncContext) -> StepResult:
-    """Fetch open marketplace orders and store the new ones (and the quarantined ones)."""
+    """Fetch open marketplace orders and store the new ones (and the quarantined ones);
+    pending orders are imported as pending or reserved (``ordersync.sync.pending``)."""
+    from ordersync.sync.pending import PendingImport  # it builds on this module
+
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
-
-    def known(ids):
-        return store.known_external_ids(mp.platform, mp.account, ids)
-
-    for batch in mp.fetch_open_orders(known):
+    pending = PendingImport(ctx)
+    for batch in mp.fetch_open_orders(pending.known):
+        batch = pending.sort(batch)
         saved = store.save_batch(batch, platform=mp.platform, account=mp.account, now=ctx.clock())
+        pending.saved(batch)
         result.add("imported", saved.created + saved.repaired)
         result.add("quarantined", saved.quarantined)
         result.add("cancellation_requests", saved.cancellation_requests)
-    return result
+    return result.merge(pending.finish())
 
 
 # ---- 2. create in the webshop -----------------------------------------------------------
@@ -357,6 +361,10 @@ def _push_batch(
                 result.add("reconciled")
                 continue
             receipt = write(ctx, record)
+        except UnsupportedOperation as exc:  # e.g. Amazon has no seller-cancellation API
+            _hand_over(ctx, record, action, exc)
+            result.add("manual")
+            continue
         except FatalError as exc:
             reason = (
                 ErrorReason.SHIPMENT_FAILURE
@@ -383,6 +391,16 @@ def _push_batch(
             store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
             submitted += 1
     return submitted
+
+
+def _hand_over(ctx: SyncContext, record: OrderRecord, action: str, exc: Exception) -> None:
+    """The marketplace cannot do it by API: the order goes to ``manual`` with the reason and
+    a warning telling the merchant what to do there."""
+    reason = (ErrorReason.SHIPMENT_FAILURE if action == Action.CONFIRM_SHIPMENT
+              else ErrorReason.CANCELLATION_FAILURE)
+    message = f"{exc}; the order is now manual: the hub no longer acts on it"
+    PendingStore(ctx.store).hand_over(record.id, action, expected=record.status,
+                                      reason=str(reason), message=message, now=ctx.clock())
 
 
 def _confirm(ctx: SyncContext, record: OrderRecord):

@@ -1,0 +1,42 @@
+"""Helpers for the pending-order tests (import as ``tests.pending.helpers``)."""
+
+from __future__ import annotations
+
+from ordersync import sync
+from ordersync.sandbox.stack import SandboxStack
+from ordersync.store import Store
+from ordersync.sync import ConnectionSettings
+
+
+def amazon_context(sandbox: SandboxStack, store: Store, mode: str, **kw) -> sync.SyncContext:
+    settings = ConnectionSettings(name=f"amazon-{mode}", pending_orders=mode,
+                                  process_poll_interval=0.01)
+    return sandbox.context(store, settings, marketplace="amazon", **kw)
+
+
+def cycle(ctx: sync.SyncContext) -> dict[str, int]:
+    """One 5-minute order cycle, as the flow runs it."""
+    result = sync.StepResult()
+    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes,
+                 sync.sweep_waiting, sync.push_to_marketplace):
+        result.merge(step(ctx))
+    return result.counts
+
+
+def shop_orders(sandbox: SandboxStack, amazon_id: str) -> list[dict]:
+    return sandbox.shopify.orders_with_reference(f"amazon:{amazon_id}")
+
+
+STOCK_TABLES = ("stock_updates", "stock_batches", "stock_levels", "stock_targets",
+                "marketplace_offers", "stock_reservations")
+
+
+def clean_stock_tables(store: Store) -> None:
+    """The shared ``store`` fixture truncates the order tables after a PostgreSQL test; these
+    tables of issue 4 are emptied here (SQLite stores are thrown away anyway)."""
+    if store.dialect != "postgresql":
+        return
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(STOCK_TABLES)} RESTART IDENTITY CASCADE"))
