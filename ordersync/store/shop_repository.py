@@ -149,6 +149,8 @@ class ShopImportRepository:
         """Store one page in one transaction; with ``mark``, the backfill's cursor and
         running counts are committed in the same transaction."""
         counts: Counter[str] = Counter()
+        self._created_products: set[int] = set()
+        self._created_contacts: set[int] = set()
         with self.store.session() as s:
             existing = self._lock_existing(s, ctx, [p.order.id for p in plan.orders])
             survivors: list[OrderPlan] = []
@@ -175,6 +177,7 @@ class ShopImportRepository:
                                if p.customer is not None else self._not_specified(s, now))
                     if self._insert_order(s, ctx, p, contact, product_ids, now) is not None:
                         counts["imported"] += 1
+                        self._count_matches(counts, p, contact, product_ids)
                         continue
                     row = self._lock_existing(s, ctx, [p.order.id])[p.order.id]
                     if row.written_off_at is not None:
@@ -188,6 +191,23 @@ class ShopImportRepository:
             if mark is not None:
                 self._advance_backfill(s, mark, counts, now)
         return counts
+
+    def _count_matches(self, counts: Counter[str], p: OrderPlan, contact: int,
+                       products: Mapping[str, int]) -> None:
+        """An imported order's customer and lines that reuse what the hub had (or what an
+        earlier order of the run created) count as matched."""
+        if p.customer is None:
+            counts["customers:not specified"] += 1
+        elif contact in self._created_contacts:
+            self._created_contacts.discard(contact)  # the order that created it
+        else:
+            counts["customers:matched"] += 1
+        for line in p.lines:
+            product = products[line.product_key]
+            if product in self._created_products:
+                self._created_products.discard(product)
+            else:
+                counts["products:matched"] += 1
 
     def _lock_existing(
         self, s: Session, ctx: PageContext, ids: list[str]
@@ -224,7 +244,6 @@ class ShopImportRepository:
             return {}
         found = dict(s.execute(select(ProductKeyRow.key, ProductKeyRow.product_id).where(
             ProductKeyRow.key.in_([ln.product_key for ln in lines]))).all())
-        counts["products:matched"] += len(found)
         insert = _insert(self.store.dialect)
         for line in lines:
             if line.product_key in found:
@@ -246,9 +265,9 @@ class ShopImportRepository:
                 s.execute(delete(ProductRow).where(ProductRow.id == new_id))
                 found[line.product_key] = s.scalar(select(ProductKeyRow.product_id).where(
                     ProductKeyRow.key == line.product_key))
-                counts["products:matched"] += 1
                 continue
             found[line.product_key] = new_id
+            self._created_products.add(new_id)
             counts["products:created"] += 1
             other = [k for k in all_keys(source=ctx.source,
                                          product_id=line.product_id if ctx.product_id_is_code
@@ -289,17 +308,14 @@ class ShopImportRepository:
                 ContactRow.phone_key.in_(list(phones)), ContactRow.email_key.in_(list(emails))))):
             remember(row)
         out: dict[tuple[str | None, str | None], int] = {}
-        matched: set[int] = set()
         for c in customers:
             row = (by_phone.get(c.phone_key or "") or by_email.get(c.email_key or ""))
             if row is None:
                 row, created = self._new_contact(s, c, now)
-                counts["customers:created" if created else "customers:matched"] += 1
-                matched.add(row.id)
+                if created:
+                    counts["customers:created"] += 1
+                    self._created_contacts.add(row.id)
                 remember(row)
-            elif row.id not in matched:
-                counts["customers:matched"] += 1
-                matched.add(row.id)
             if c.address is not None and row.address is None:
                 row.address, row.updated_at = address_to_json(c.address), now
             out[(c.phone_key, c.email_key)] = row.id
