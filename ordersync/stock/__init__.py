@@ -1,9 +1,10 @@
 """Stock across marketplaces: what to offer where, and what changed (pure, no I/O)."""
 
-from ordersync.stock.compute import offer, plan, quantities
+from ordersync.stock.compute import available, plan, quantities
 from ordersync.stock.model import (
     Change,
     HubQuantities,
+    Offer,
     Plan,
     Quantity,
     StockSource,
@@ -14,12 +15,13 @@ from ordersync.stock.model import (
 __all__ = [
     "Change",
     "HubQuantities",
+    "Offer",
     "Plan",
     "Quantity",
     "StockSource",
     "Target",
     "WebshopStock",
-    "offer",
+    "available",
     "plan",
     "quantities",
 ]

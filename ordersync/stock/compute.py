@@ -19,7 +19,7 @@ from ordersync.stock.model import (
 )
 
 
-def offer(sku: str, webshop: int, unimported: int = 0, reserved: int = 0,
+def available(sku: str, webshop: int, unimported: int = 0, reserved: int = 0,
           cap: int | None = None) -> Quantity:
     """The quantity of one SKU to offer: never negative, never above ``cap``."""
     for name, value in (("unimported", unimported), ("reserved", reserved)):
@@ -38,7 +38,7 @@ def quantities(stock: WebshopStock, hub: HubQuantities, target: Target, *,
     reserved = hub.reserved.get(target.platform, {})
     wanted = stock.quantities.keys() if skus is None else skus
     return {
-        sku: offer(sku, stock.quantities[sku], hub.unimported.get(sku, 0),
+        sku: available(sku, stock.quantities[sku], hub.unimported.get(sku, 0),
                    reserved.get(sku, 0), cap)
         for sku in wanted if sku in stock.quantities
     }

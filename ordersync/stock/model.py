@@ -34,6 +34,17 @@ class StockSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """A marketplace's own listing of a SKU (bol.com: an offer found by its reference)."""
+
+    offer_id: str
+    sku: str | None
+    ean: str | None = None
+    fulfilment: str | None = None  # bol.com FBR (retailer ships) | FBB (bol.com ships)
+    stock: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """One marketplace account the stock is sent to."""
 

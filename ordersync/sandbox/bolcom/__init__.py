@@ -17,6 +17,8 @@ Problem JSON):
   SUCCESS or FAILURE. A pending write is also applied as soon as its order/offer is read.
 - ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202;
   ``GET /retailer/offers/{offer-id}`` -> RetailerOffer with the stock.
+- ``POST /retailer/offers/export``, ``GET /retailer/offers/export/{report-id}`` (CSV) and
+  ``POST /shared/process-status`` (bulk): see ``ordersync.sandbox.bolcom.offers``.
 
 Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/rate-limits``,
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
@@ -49,6 +51,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
+from ordersync.sandbox.bolcom.offers import OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 
@@ -92,7 +95,7 @@ class _Reject(Exception):
         self.response = response
 
 
-class BolcomTwin:
+class BolcomTwin(OfferRoutes):
     """In-memory bol.com: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -115,6 +118,7 @@ class BolcomTwin:
         self.tokens_issued = 0
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
+        self.exports: dict[str, str] = {}  # offer export files (see .offers)
         self.app = build_app(self._routes(), self.controls, self._reset, self._error_body)
 
     # -- Python-side helpers ----------------------------------------------------------
@@ -164,6 +168,7 @@ class BolcomTwin:
 
     def _reset(self) -> None:
         self.state = self._new_state()
+        self.exports.clear()
         self.tokens.clear()
         self.tokens_issued = 0
         self._buckets.clear()
@@ -253,7 +258,7 @@ class BolcomTwin:
              ["POST"]),
             ("/_sandbox/bolcom/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/bolcom/tokens/revoke", self._ctl_revoke, ["POST"]),
-        ]
+        ] + self.offer_routes()
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 
     def _ok(self, body: Any, headers: dict[str, str], status: int = 200) -> Response:

@@ -1,0 +1,152 @@
+"""bol.com offer stock against the served twin: the offers export (SKU -> offer id), stock
+updates with managedByRetailer, bulk process statuses, reconciliation by entity id; the
+JSON bodies validated on the vendor spec."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ordersync.connectors.bolcom import BolcomConnector
+from ordersync.sandbox.bolcom import BolcomTwin
+from ordersync.sandbox.common import ServedApp
+
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "bolcom"
+CLIENT, SECRET = "stock-client", "stock-secret"
+MEDIA = "application/vnd.retailer.v10+json"
+
+
+@pytest.fixture(scope="module")
+def twin() -> BolcomTwin:
+    return BolcomTwin(clients={CLIENT: SECRET}, rate_limits=False, process_delay_polls=1)
+
+
+@pytest.fixture(scope="module")
+def served(twin: BolcomTwin) -> Iterator[ServedApp]:
+    with ServedApp(twin.app) as app:
+        yield app
+
+
+@pytest.fixture(autouse=True)
+def _fresh(twin: BolcomTwin) -> None:
+    twin.reset()
+    twin.controls.clear()
+
+
+@pytest.fixture
+def connector(served: ServedApp) -> Iterator[BolcomConnector]:
+    conn = BolcomConnector(client_id=CLIENT, client_secret=SECRET, account="nl",
+                           api_url=served.url, login_url=served.url, rate_limits=False,
+                           sleep=lambda s: None)
+    yield conn
+    conn.close()
+
+
+def export(connector: BolcomConnector):
+    process = connector.request_offer_export()
+    for _ in range(5):
+        report = connector.offer_export_report(process)
+        if report:
+            return connector.offer_export(report)
+    raise AssertionError("export never became ready")
+
+
+def test_offers_export_maps_references_to_offer_ids(twin, connector):
+    mug = twin.add_offer("MUG", amount=4)
+    twin.add_offer(None, amount=1)  # an offer without a reference
+    fbb = twin.add_offer("PLATE", fulfilment="FBB")
+    offers = {o.offer_id: o for o in export(connector)}
+    assert offers[mug].sku == "MUG" and offers[mug].stock == 4 and offers[mug].fulfilment == "FBR"
+    assert offers[fbb].fulfilment == "FBB" and len(offers) == 3
+    assert sum(o.sku is None for o in offers.values()) == 1
+    assert offers[mug].ean and len(offers[mug].ean) == 13
+
+
+def test_export_file_is_csv_and_only_there_once_ready(twin, connector, served):
+    process = connector.request_offer_export()
+    status = httpx.get(f"{served.url}/shared/process-status/{process}",
+                       headers=_auth(connector, MEDIA)).json()
+    assert status["eventType"] == "CREATE_OFFER_EXPORT" and status["status"] == "PENDING"
+    report = status["entityId"]
+    early = httpx.get(f"{served.url}/retailer/offers/export/{report}",
+                      headers=_auth(connector, "application/vnd.retailer.v10+csv"))
+    assert early.status_code == 200  # reading it settles bol.com's queue, like orders do
+    assert early.text.splitlines()[0].startswith("offerId,ean,conditionName")
+    wrong = httpx.get(f"{served.url}/retailer/offers/export/{report}",
+                      headers=_auth(connector, MEDIA))
+    assert wrong.status_code == 406
+
+
+def test_stock_update_and_bulk_statuses(twin, connector):
+    offer = twin.add_offer("MUG", amount=4)
+    refs = [connector.set_stock(offer, 7), connector.set_stock(offer, 6)]
+    statuses = connector.process_statuses(refs + ["999999999"])
+    assert set(statuses) == set(refs)  # unknown ids are left out
+    statuses = connector.process_statuses(refs)
+    assert {s.state for s in statuses.values()} == {"success"}
+    stored = twin.offer_of("MUG")
+    assert stored["amount"] == 6 and stored["managedByRetailer"] is True
+    assert [p["processStatusId"] for p in connector.stock_processes(offer)] == refs[::-1]
+    with pytest.raises(ValueError):
+        connector.set_stock(offer, 1000)
+
+
+def test_unknown_offer_is_a_404(twin, connector):
+    from ordersync.http import NotFound
+
+    with pytest.raises(NotFound):
+        connector.set_stock("nope", 1)
+
+
+@pytest.mark.skipif(not (SPECS / "shared.json").exists(), reason=f"no bol.com spec at {SPECS}")
+def test_bodies_match_the_spec(twin, connector, served):
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    from referencing.jsonschema import DRAFT7
+
+    def strict(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {k: strict(v) for k, v in node.items()}
+            if node.get("type") == "object" and "properties" in node:
+                node.setdefault("additionalProperties", False)
+            return node
+        return [strict(v) for v in node] if isinstance(node, list) else node
+
+    registry = referencing.Registry()
+    for name in ("retailer", "shared"):
+        spec = strict(json.loads((SPECS / f"{name}.json").read_text()))
+        registry = registry.with_resource(f"urn:{name}",
+                                          DRAFT7.create_resource(copy.deepcopy(spec)))
+
+    def check(instance: Any, schema: str, doc: str) -> None:
+        validator = jsonschema.Draft7Validator(
+            {"$ref": f"urn:{doc}#/components/schemas/{schema}"}, registry=registry)
+        assert not list(validator.iter_errors(instance)), schema
+
+    offer = twin.add_offer("MUG")
+    check({"format": "CSV"}, "CreateOfferExportRequest", "retailer")
+    check({"amount": 5, "managedByRetailer": True}, "UpdateOfferStockRequest", "retailer")
+    headers = _auth(connector, MEDIA) | {"Content-Type": MEDIA}
+    put = httpx.put(f"{served.url}/retailer/offers/{offer}/stock", headers=headers,
+                    json={"amount": 5, "managedByRetailer": True})
+    check(put.json(), "ProcessStatus", "shared")
+    bulk_body = {"processStatusQueries": [{"processStatusId": put.json()["processStatusId"]}]}
+    check(bulk_body, "BulkProcessStatusRequest", "shared")
+    bulk = httpx.post(f"{served.url}/shared/process-status", headers=headers, json=bulk_body)
+    check(bulk.json(), "ProcessStatusResponse", "shared")
+    exported = httpx.post(f"{served.url}/retailer/offers/export", headers=headers,
+                          json={"format": "CSV"})
+    assert exported.status_code == 202
+    check(exported.json(), "ProcessStatus", "shared")
+
+
+def _auth(connector: BolcomConnector, accept: str) -> dict[str, str]:
+    connector.stock_processes("warm-up")  # make sure the connector holds a token
+    token = connector.auth._token  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token}", "Accept": accept}
