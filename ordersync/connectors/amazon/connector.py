@@ -11,7 +11,6 @@ Beyond the protocol, for the pending-order flow (PRODUCT.md section 2):
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -23,13 +22,13 @@ import httpx
 
 from ordersync.connectors.amazon import mapping
 from ordersync.connectors.amazon.auth import DEFAULT_TOKEN_URL, AmazonAuth
+from ordersync.connectors.amazon.feeds import FeedOps
 from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.connectors.base import KnownFilter
 from ordersync.http import (
     ApiClient,
     FatalError,
     RateLimiter,
-    UncertainWrite,
     Unlimited,
     ValidationError,
     limiter_for,
@@ -55,7 +54,7 @@ class UnsupportedOperation(FatalError):
     """The platform has no API for what was asked."""
 
 
-class AmazonConnector:
+class AmazonConnector(FeedOps):
     """Orders, shipments and stock of one Amazon seller in one marketplace."""
 
     platform = "amazon"
@@ -284,22 +283,9 @@ class AmazonConnector:
     def submit_quantities(self, quantities: Mapping[str, int],
                           product_type: str = mapping.PRODUCT_TYPE) -> str:
         """Bulk quantities as a JSON_LISTINGS_FEED: createFeedDocument, upload to its URL,
-        createFeed. Returns the feedId (poll ``feed_status`` / ``process_status``)."""
-        document = mapping.quantities_feed(self.seller_id, quantities, product_type)
-        created = self._call("POST", "/feeds/2021-06-30/documents",
-                             body={"contentType": mapping.FEED_CONTENT_TYPE})
-        doc_id, url = created.get("feedDocumentId"), created.get("url")
-        if not doc_id or not url:
-            raise UncertainWrite("createFeedDocument: no feedDocumentId/url",
-                                 platform=self.platform)
-        self._uploads.request("PUT", str(url), content=json.dumps(document).encode(),
-                              headers={"Content-Type": mapping.FEED_CONTENT_TYPE})
-        feed = self._call("POST", "/feeds/2021-06-30/feeds", body={
-            "feedType": mapping.FEED_TYPE, "marketplaceIds": [self.marketplace_id],
-            "inputFeedDocumentId": str(doc_id)})
-        if not feed.get("feedId"):
-            raise UncertainWrite("createFeed: no feedId", platform=self.platform)
-        return str(feed["feedId"])
+        createFeed. Returns the feedId (poll ``feed_status`` / ``process_status``). The steps
+        one by one: ``create_feed_document`` and ``create_feed`` (``FeedOps``)."""
+        return self.create_feed(self.create_feed_document(quantities, product_type))
 
     def _feed(self, feed_id: str) -> dict[str, Any]:
         return self._call("GET", f"/feeds/2021-06-30/feeds/{quote(feed_id, safe='')}")

@@ -19,6 +19,8 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
+    "getFeeds": (0.0222, 10),
+    "getFeedDocument": (0.0222, 10),
     "getListingsItem": (5.0, 10),
     "patchListingsItem": (5.0, 5),
 }
@@ -31,6 +33,8 @@ _OPERATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"^/feeds/2021-06-30/documents$"), "createFeedDocument"),
     ("POST", re.compile(r"^/feeds/2021-06-30/feeds$"), "createFeed"),
     ("GET", re.compile(r"^/feeds/2021-06-30/feeds/[^/]+$"), "getFeed"),
+    ("GET", re.compile(r"^/feeds/2021-06-30/feeds$"), "getFeeds"),
+    ("GET", re.compile(r"^/feeds/2021-06-30/documents/[^/]+$"), "getFeedDocument"),
     ("GET", re.compile(r"^/listings/2021-08-01/items/[^/]+/.+$"), "getListingsItem"),
     ("PATCH", re.compile(r"^/listings/2021-08-01/items/[^/]+/.+$"), "patchListingsItem"),
 )

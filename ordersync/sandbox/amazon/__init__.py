@@ -25,7 +25,13 @@ carries ``x-amzn-RateLimit-Limit``, above the burst 429 ``QuotaExceeded``; error
   ``{host}/_feed-documents/{id}`` (``PUT`` the content there, no token, like S3);
   ``POST /feeds/2021-06-30/feeds`` -> 202 ``{feedId}``; ``GET /feeds/2021-06-30/feeds/{id}``
   -> Feed: IN_QUEUE, IN_PROGRESS for the first ``feed_delay_polls`` polls, then DONE with the
-  quantities applied (FATAL when the document is unreadable).
+  quantities applied (FATAL when the document is unreadable) and a ``resultFeedDocumentId``:
+  the processing report ``{header, issues: [{messageId, code, severity, message}], summary:
+  {errors, warnings, messagesProcessed, messagesAccepted, messagesInvalid}}`` (an ERROR issue
+  per invalid message, or per SKU in ``state.refused_skus``);
+  ``GET /feeds/2021-06-30/feeds?feedTypes=&createdSince=&pageSize=`` (getFeeds, newest first,
+  nextToken); ``GET /feeds/2021-06-30/documents/{id}`` (getFeedDocument) -> ``{feedDocumentId,
+  url}``, ``GET`` that url downloads it.
 
 Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/rate-limits``,
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
@@ -220,6 +226,9 @@ class AmazonTwin(StockRoutes):
             ("/feeds/2021-06-30/documents", self._create_document, ["POST"]),
             ("/_feed-documents/{doc_id}", self._upload, ["PUT"]),
             ("/feeds/2021-06-30/feeds", self._create_feed, ["POST"]),
+            ("/feeds/2021-06-30/feeds", self._get_feeds, ["GET"]),
+            ("/feeds/2021-06-30/documents/{doc_id}", self._get_document, ["GET"]),
+            ("/_feed-documents/{doc_id}", self._download, ["GET"]),
             ("/feeds/2021-06-30/feeds/{feed_id}", self._get_feed, ["GET"]),
             ("/_sandbox/amazon/orders", self._ctl_place, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/pay", self._ctl_pay, ["POST"]),

@@ -103,6 +103,7 @@ class Feed:
     started: datetime | None = None
     ended: datetime | None = None
     errors: list[str] = field(default_factory=list)
+    result_document_id: str | None = None  # the processing report, once DONE or FATAL
 
     def public(self) -> dict[str, Any]:
         body: dict[str, Any] = {"feedId": self.feed_id, "feedType": "JSON_LISTINGS_FEED",
@@ -113,6 +114,8 @@ class Feed:
             body["processingStartTime"] = iso(self.started)
         if self.ended:
             body["processingEndTime"] = iso(self.ended)
+        if self.result_document_id:
+            body["resultFeedDocumentId"] = self.result_document_id
         return body
 
 
@@ -129,6 +132,7 @@ class AmazonState:
         self.documents: dict[str, dict[str, Any]] = {}  # id -> {contentType, content}
         self.feeds: dict[str, Feed] = {}
         self.page_tokens: dict[str, tuple[list[str], int]] = {}
+        self.refused_skus: set[str] = set()  # feed messages for these SKUs get an ERROR issue
         self._ids = itertools.count(1)
 
     def _next(self) -> int:
@@ -255,8 +259,17 @@ class AmazonState:
                 raise ValueError("header sellerId/version wrong")
         except (ValueError, KeyError, TypeError) as exc:
             feed.status, feed.errors = "FATAL", [f"feed document unreadable: {exc}"]
+            self._report(feed, [{"code": "FATAL", "severity": "ERROR",
+                                 "message": feed.errors[0]}], 0)
             return
+        issues = []
         for message in messages:
+            problem = self._message_problem(message)
+            if problem:
+                issues.append({"messageId": message.get("messageId") if isinstance(
+                    message, dict) else None, "code": "4000001", "severity": "ERROR",
+                    "message": problem})
+                continue
             for patch in message.get("patches") or []:
                 if patch.get("path") != "/attributes/fulfillment_availability":
                     continue
@@ -265,3 +278,32 @@ class AmazonState:
                         self.set_quantity(message["sku"], value["quantity"],
                                           message.get("productType", "PRODUCT"))
         feed.status = "DONE"
+        self._report(feed, issues, len(messages))
+
+    def _message_problem(self, message: Any) -> str | None:
+        if not isinstance(message, dict) or not isinstance(message.get("sku"), str):
+            return "message has no sku"
+        if message.get("operationType") not in ("PATCH", "PARTIAL_UPDATE"):
+            return f"operationType {message.get('operationType')!r} is not supported here"
+        if message["sku"] in self.refused_skus:
+            return f"SKU {message['sku']} cannot be updated in this marketplace"
+        for patch in message.get("patches") or []:
+            for value in (patch.get("value") or []) if isinstance(patch, dict) else []:
+                quantity = value.get("quantity") if isinstance(value, dict) else None
+                if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+                    return "quantity must be a whole number >= 0"
+        return None
+
+    def _report(self, feed: Feed, issues: list[dict[str, Any]], processed: int) -> None:
+        """The processing report (JSON listings feed) as the feed's result document."""
+        invalid = len({i.get("messageId") for i in issues if i.get("messageId") is not None})
+        report = {"header": {"sellerId": self.seller_id, "version": "2.0",
+                             "feedId": feed.feed_id},
+                  "issues": issues,
+                  "summary": {"errors": len(issues), "warnings": 0,
+                              "messagesProcessed": processed,
+                              "messagesAccepted": processed - invalid,
+                              "messagesInvalid": invalid}}
+        doc_id = self.new_document("application/json")
+        self.documents[doc_id]["content"] = json.dumps(report).encode()
+        feed.result_document_id = doc_id

@@ -1,10 +1,12 @@
 """The twin's stock routes: Listings Items PATCH/GET and the Feeds flow (documents, upload,
-createFeed, getFeed). A mixin of ``AmazonTwin``."""
+createFeed, getFeed, getFeeds, and the processing report: getFeedDocument + download). A mixin
+of ``AmazonTwin``."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -123,3 +125,71 @@ class StockRoutes:
             if feed is None:
                 raise _fail(404, "Feed not found.", headers=headers)
             return JSONResponse(self.state.poll(feed).public(), headers=headers)
+
+    async def _get_feeds(self, request: Request) -> Response:
+        """getFeeds: feedTypes (required without nextToken), createdSince/Until, pageSize
+        (1..100, default 10), processingStatuses; newest first, nextToken pages."""
+        headers = self._guard(request)
+        query = request.query_params
+        with self.state.lock:
+            token = query.get("nextToken")
+            if token:
+                if token not in self.state.page_tokens:
+                    raise _fail(400, "Invalid Input", "nextToken is invalid.", headers=headers)
+                ids, offset = self.state.page_tokens.pop(token)
+                size = int(query.get("pageSize") or 10)
+            else:
+                types = set(filter(None, (query.get("feedTypes") or "").split(",")))
+                if not types:
+                    raise _fail(400, "Invalid Input", "feedTypes is required.", headers=headers)
+                size_text = query.get("pageSize") or "10"
+                if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
+                    raise _fail(400, "Invalid Input", "pageSize must be 1 to 100.",
+                                headers=headers)
+                size, offset = int(size_text), 0
+                ids = self._feed_ids(query, types, headers)
+            page = [self.state.feeds[i].public() for i in ids[offset:offset + size]]
+            body: dict[str, Any] = {"feeds": page}
+            if offset + size < len(ids):
+                body["nextToken"] = self.state.new_page_token(ids, offset + size)
+        return JSONResponse(body, headers=headers)
+
+    def _feed_ids(self, query: Any, types: set[str], headers: dict[str, str]) -> list[str]:
+        def moment(key: str) -> datetime | None:
+            text = query.get(key)
+            if not text:
+                return None
+            try:
+                return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise _fail(400, "Invalid Input", f"{key} is not ISO 8601.",
+                            headers=headers) from None
+
+        since, until = moment("createdSince"), moment("createdUntil")
+        statuses = set(filter(None, (query.get("processingStatuses") or "").split(",")))
+        found = [feed for feed in self.state.feeds.values()
+                 if "JSON_LISTINGS_FEED" in types
+                 and (since is None or feed.created >= since)
+                 and (until is None or feed.created <= until)
+                 and (not statuses or feed.status in statuses)]
+        return [f.feed_id for f in sorted(found, key=lambda f: (f.created, int(f.feed_id)),
+                                          reverse=True)]
+
+    async def _get_document(self, request: Request) -> Response:
+        """getFeedDocument: where to download a (result) document."""
+        headers = self._guard(request)
+        doc_id = request.path_params["doc_id"]
+        with self.state.lock:
+            if doc_id not in self.state.documents:
+                raise _fail(404, f"Feed document {doc_id} not found.", headers=headers)
+        url = str(request.base_url).rstrip("/") + f"/_feed-documents/{doc_id}"
+        return JSONResponse({"feedDocumentId": doc_id, "url": url}, headers=headers)
+
+    async def _download(self, request: Request) -> Response:
+        """The presigned URL of a document (no token, like S3)."""
+        with self.state.lock:
+            document = self.state.documents.get(request.path_params["doc_id"])
+            content = None if document is None else document["content"]
+        if content is None:
+            return Response("NoSuchKey", status_code=404)
+        return Response(content, media_type=document["contentType"])  # type: ignore[index]
