@@ -17,6 +17,7 @@ from ordersync.connectors.woocommerce.mapping import (
     reference_of,
 )
 from ordersync.connectors.woocommerce.shop_import import WooShopImport
+from ordersync.connectors.woocommerce.stock import WooStock
 from ordersync.http import ApiClient, RateLimiter, Unlimited, ValidationError, limiter_for
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 
@@ -27,7 +28,7 @@ FIND_LOOKBACK = timedelta(minutes=5)  # clock skew between the hub and the site
 POLITE_RATE, POLITE_BURST = 5.0, 10  # core has no limit; be gentle with shared hosting
 
 
-class WooCommerceConnector(WooShopImport):
+class WooCommerceConnector(WooShopImport, WooStock):
     """A webshop connector for one WooCommerce site (a REST API key pair); also a
     ``ShopOrderSource`` (see ``shop_import``)."""
 
