@@ -118,10 +118,11 @@ def backfill_pages(
         return state
     pages: Iterator[ShopOrderPage] = ctx.source.order_pages(
         created_since=state.since, created_until=state.until, cursor=state.cursor)
-    done = 0
+    done, after = 0, state.cursor
     try:
         for page in pages:
-            mark = BackfillMark(ctx.settings.name, state.key, page.cursor)
+            mark = BackfillMark(ctx.settings.name, state.key, page.cursor, after)
+            after = page.cursor
             counts = apply_page(ctx, page, mark=mark)
             done += 1
             fresh = ctx.repo.backfill(ctx.settings.name, state.key)

@@ -29,6 +29,7 @@ from ordersync.store.repository import Store, _insert, unidentified_key
 from ordersync.store.shop_tables import (
     BackfillRow,
     CategoryRow,
+    ContactKeyRow,
     ContactRow,
     ProductKeyRow,
     ProductRow,
@@ -66,7 +67,8 @@ class BackfillMark:
 
     connection: str
     key: str
-    cursor: str | None
+    cursor: str | None  # after this page
+    after: str | None = None  # the cursor this page was read from
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +168,16 @@ class ShopImportRepository:
                     counts["unchanged:written off"] += 1
                 else:
                     survivors.append(p)
-            product_ids = self._products(s, ctx, unique_products(survivors), products, now,
-                                         counts)
+            # Keys are written in one global order (sorted), so two runs applying overlapping
+            # pages at once (backfill + 5-minute sync) wait for each other, never deadlock.
+            lines = sorted(unique_products(survivors), key=lambda ln: ln.product_key)
+            product_ids = self._products(s, ctx, lines, products, now, counts)
             new = [p for p in survivors if p.order.id not in existing]
-            contacts = self._contacts(s, unique_customers(new), now, counts)
-            for p in survivors:
+            customers = sorted(unique_customers(new),  # with a phone first: matched by it
+                               key=lambda c: (c.phone_key is None, c.phone_key or "",
+                                              c.email_key or ""))
+            contacts = self._contacts(s, customers, now, counts)
+            for p in sorted(survivors, key=lambda p: p.order.id):
                 row = existing.get(p.order.id)
                 if row is None:
                     contact = (contacts[(p.customer.phone_key, p.customer.email_key)]
@@ -216,7 +223,7 @@ class ShopImportRepository:
             return {}
         rows = s.scalars(select(ShopOrderRow).where(
             ShopOrderRow.platform == ctx.platform, ShopOrderRow.account == ctx.account,
-            ShopOrderRow.external_id.in_(ids)).with_for_update())
+            ShopOrderRow.external_id.in_(ids)).order_by(ShopOrderRow.id).with_for_update())
         return {r.external_id: r for r in rows}
 
     # -- catalog
@@ -290,52 +297,52 @@ class ShopImportRepository:
     def _contacts(
         self, s: Session, customers: list[CustomerPlan], now: datetime, counts: Counter[str]
     ) -> dict[tuple[str | None, str | None], int]:
-        """Contact id per (phone key, e-mail key): matched by phone, then e-mail."""
+        """Contact id per (phone key, e-mail key): matched by phone, then e-mail; a match
+        learns the order's other phone / e-mail, so it is found by those next time."""
         if not customers:
             return {}
-        phones = {c.phone_key for c in customers if c.phone_key}
-        emails = {c.email_key for c in customers if c.email_key}
-        by_phone: dict[str, ContactRow] = {}
-        by_email: dict[str, ContactRow] = {}
-
-        def remember(row: ContactRow) -> None:
-            if row.phone_key:
-                by_phone[row.phone_key] = row
-            if row.email_key:
-                by_email[row.email_key] = row
-
-        for row in s.scalars(select(ContactRow).where(or_(
-                ContactRow.phone_key.in_(list(phones)), ContactRow.email_key.in_(list(emails))))):
-            remember(row)
+        wanted = [k for c in customers for k in _contact_keys(c) if k]
+        found: dict[str, int] = dict(s.execute(select(
+            ContactKeyRow.key, ContactKeyRow.contact_id).where(
+            ContactKeyRow.key.in_(wanted))).all())
+        insert = _insert(self.store.dialect)
         out: dict[tuple[str | None, str | None], int] = {}
         for c in customers:
-            row = (by_phone.get(c.phone_key or "") or by_email.get(c.email_key or ""))
-            if row is None:
-                row, created = self._new_contact(s, c, now)
-                if created:
+            phone, email = _contact_keys(c)
+            contact = found.get(phone or "") or found.get(email or "")
+            if contact is None:
+                contact = s.scalar(insert(ContactRow).values(
+                    first_name=c.first_name, last_name=c.last_name, phone=c.phone,
+                    email=c.email, address=address_to_json(c.address), created_at=now,
+                    updated_at=now).returning(ContactRow.id))
+                first = phone or email
+                if first is not None:
+                    claimed = s.scalar(insert(ContactKeyRow).values(key=first,
+                                                                    contact_id=contact)
+                                       .on_conflict_do_nothing(index_elements=["key"])
+                                       .returning(ContactKeyRow.contact_id))
+                    if claimed is None:  # created by a concurrent run meanwhile
+                        s.execute(delete(ContactRow).where(ContactRow.id == contact))
+                        contact = s.scalar(select(ContactKeyRow.contact_id).where(
+                            ContactKeyRow.key == first))
+                    else:
+                        counts["customers:created"] += 1
+                        self._created_contacts.add(contact)
+                    found[first] = contact
+                else:
                     counts["customers:created"] += 1
-                    self._created_contacts.add(row.id)
-                remember(row)
-            if c.address is not None and row.address is None:
-                row.address, row.updated_at = address_to_json(c.address), now
-            out[(c.phone_key, c.email_key)] = row.id
+                    self._created_contacts.add(contact)
+            elif c.address is not None:
+                row = s.get_one(ContactRow, contact)
+                if row.address is None:
+                    row.address, row.updated_at = address_to_json(c.address), now
+            for key in (phone, email):
+                if key is not None and key not in found:
+                    s.execute(insert(ContactKeyRow).values(key=key, contact_id=contact)
+                              .on_conflict_do_nothing(index_elements=["key"]))
+                    found[key] = contact
+            out[(c.phone_key, c.email_key)] = contact
         return out
-
-    def _new_contact(self, s: Session, c: CustomerPlan, now: datetime
-                     ) -> tuple[ContactRow, bool]:
-        new_id = s.scalar(_insert(self.store.dialect)(ContactRow).values(
-            first_name=c.first_name, last_name=c.last_name, phone=c.phone, email=c.email,
-            phone_key=c.phone_key, email_key=c.email_key, address=address_to_json(c.address),
-            created_at=now, updated_at=now,
-        ).on_conflict_do_nothing().returning(ContactRow.id))
-        if new_id is not None:
-            return s.get_one(ContactRow, new_id), True
-        # created by a concurrent run between our look-up and this insert
-        row = s.scalars(select(ContactRow).where(or_(
-            ContactRow.phone_key == c.phone_key, ContactRow.email_key == c.email_key))
-            .order_by(ContactRow.phone_key.is_(None))).first()
-        assert row is not None
-        return row, False
 
     # -- orders
 
@@ -439,11 +446,13 @@ class ShopImportRepository:
                        until: datetime | None, now: datetime) -> BackfillState:
         """Resume the unfinished backfill with this key, or (re)start it from the top."""
         with self.store.session() as s:
-            row = s.get(BackfillRow, (connection, key), with_for_update=True)
-            if row is None:
-                row = BackfillRow(connection=connection, key=key)
-                s.add(row)
-            elif not row.done:
+            s.execute(_insert(self.store.dialect)(BackfillRow).values(
+                connection=connection, key=key, since=since, until=until, cursor=None,
+                pages=0, done=True, counts={}, started_at=now, updated_at=now,
+            ).on_conflict_do_nothing(index_elements=["connection", "key"]))
+            row = s.get_one(BackfillRow, (connection, key), with_for_update=True,
+                            populate_existing=True)
+            if not row.done:
                 return _backfill_state(row)
             row.since, row.until, row.cursor, row.pages, row.done = since, until, None, 0, False
             row.counts, row.started_at, row.updated_at = {}, now, now
@@ -452,7 +461,10 @@ class ShopImportRepository:
 
     def _advance_backfill(self, s: Session, mark: BackfillMark, counts: Counter[str],
                           now: datetime) -> None:
-        row = s.get_one(BackfillRow, (mark.connection, mark.key), with_for_update=True)
+        row = s.get_one(BackfillRow, (mark.connection, mark.key), with_for_update=True,
+                        populate_existing=True)
+        if row.done or row.cursor != mark.after:
+            return  # a concurrent run with the same parameters owns the progress
         total = Counter(row.counts)
         total.update(counts)
         row.counts, row.cursor, row.pages = dict(total), mark.cursor, row.pages + 1
@@ -585,6 +597,11 @@ class ShopImportRepository:
                                         ("categories", CategoryRow),
                                         ("events", ShopOrderEventRow),
                                         ("skips", ShopImportSkipRow))}
+
+
+def _contact_keys(c: CustomerPlan) -> tuple[str | None, str | None]:
+    return (f"phone:{c.phone_key}" if c.phone_key else None,
+            f"email:{c.email_key}" if c.email_key else None)
 
 
 def _event(s: Session, order_id: int, now: datetime, level: str, kind: str, message: str,

@@ -68,12 +68,21 @@ class ContactRow(Base):
     last_name: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(320))
-    phone_key: Mapped[str | None] = mapped_column(String(32), unique=True)
-    email_key: Mapped[str | None] = mapped_column(String(320), unique=True)
     special: Mapped[str | None] = mapped_column(String(32), unique=True)  # "not_specified"
     address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContactKeyRow(Base):
+    """``phone:+31612345678`` or ``email:jan@example.nl`` -> one contact: every phone number
+    and e-mail address a contact was seen with finds it again."""
+
+    __tablename__ = "contact_keys"
+
+    key: Mapped[str] = mapped_column(String(330), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
 
 
 class ShopOrderRow(Base):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 SHOP_TABLES = ("shop_order_writes", "shop_order_events", "shop_order_lines", "shop_orders",
-               "shop_import_skips", "shop_backfills", "catalog_product_keys",
+               "shop_import_skips", "shop_backfills", "catalog_product_keys", "contact_keys",
                "catalog_products", "catalog_categories", "contacts", "watermarks")
 
 

@@ -271,3 +271,33 @@ def test_a_page_applied_twice_in_a_row(shop_store, source):
     first, second = apply_page(ctx, page), apply_page(ctx, page)
     assert first["imported"] == 4 and second["unchanged"] == 4
     assert ctx.repo.totals()["events"] == 8  # import + delivery comment each, once
+
+
+def test_concurrent_runs_on_the_same_orders_create_nothing_twice(shop_store, source):
+    """A backfill and the 5-minute sync applying overlapping pages at the same moment."""
+    import threading
+
+    source.page_size = 5
+    source.add(*(order(i, cust=customer(i % 4)) for i in range(40)))
+    errors: list[BaseException] = []
+
+    def run(kind: str) -> None:
+        try:
+            ctx = context(shop_store, source)
+            if kind == "backfill":
+                run_backfill(ctx)
+            else:
+                import_changed_orders(ctx)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,))
+               for k in ("backfill", "sync", "backfill", "sync")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    totals = context(shop_store, source).repo.totals()
+    assert (totals["orders"], totals["lines"], totals["products"], totals["contacts"]) == (
+        40, 40, 3, 4)

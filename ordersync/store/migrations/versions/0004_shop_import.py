@@ -36,15 +36,11 @@ def upgrade() -> None:
         sa.Column("last_name", sa.String(length=255), nullable=True),
         sa.Column("phone", sa.String(length=64), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
-        sa.Column("phone_key", sa.String(length=32), nullable=True),
-        sa.Column("email_key", sa.String(length=320), nullable=True),
         sa.Column("special", sa.String(length=32), nullable=True),
         sa.Column("address", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
-        sa.UniqueConstraint("email_key", name=op.f("uq_contacts_email_key")),
-        sa.UniqueConstraint("phone_key", name=op.f("uq_contacts_phone_key")),
         sa.UniqueConstraint("special", name=op.f("uq_contacts_special")),
     )
     op.create_table(
@@ -95,6 +91,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_products")),
     )
+    op.create_table(
+        "contact_keys",
+        sa.Column("key", sa.String(length=330), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_contact_keys_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_contact_keys")),
+    )
+    with op.batch_alter_table("contact_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contact_keys_contact_id"), ["contact_id"], unique=False
+        )
+
     op.create_table(
         "shop_orders",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -231,6 +244,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_shop_orders_number")
 
     op.drop_table("shop_orders")
+    with op.batch_alter_table("contact_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contact_keys_contact_id"))
+
+    op.drop_table("contact_keys")
     op.drop_table("catalog_products")
     op.drop_table("shop_import_skips")
     op.drop_table("shop_backfills")
