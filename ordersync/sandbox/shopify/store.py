@@ -14,6 +14,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ordersync.sandbox.shopify.seeding import SeededOrders
+from ordersync.sandbox.shopify.shopper import render
+
 COUNTRIES = {
     "NL": "Netherlands", "BE": "Belgium", "DE": "Germany", "FR": "France", "AT": "Austria",
     "LU": "Luxembourg", "ES": "Spain", "IT": "Italy", "PL": "Poland", "GB": "United Kingdom",
@@ -85,6 +88,7 @@ class ShopStore:
             self.fulfillment_orders: dict[int, list[Json]] = {}
             self.fulfillments: dict[int, int] = {}  # fulfillment id -> order id
             self.inventory: dict[tuple[int, int], Json] = {}
+            self.seeded = SeededOrders()  # bulk shopper orders, rendered on demand
             self._ids = ID_BASE
             self._number = 0
 
@@ -111,11 +115,43 @@ class ShopStore:
         self._ids += 1
         return self._ids
 
+    @property
+    def tz(self) -> timezone:
+        return self._tz
+
     def order(self, order_id: int) -> Json:
+        """The order (a seeded one is materialized: from now on it is an ordinary order)."""
         found = self.orders.get(order_id)
+        if found is None and self.seeded.locate(order_id) is not None:
+            found = self.adopt(self.render_seeded(order_id))
+            self.seeded.materialized.add(order_id)
         if found is None:
             raise ShopError(404, {"errors": "Not Found"})
         return found
+
+    def render_seeded(self, order_id: int) -> Json:
+        batch, i = self.seeded.locate(order_id)  # type: ignore[misc]
+        return render(batch.build(i), self.shop)
+
+    def adopt(self, order: Json) -> Json:
+        """Keep a fully rendered order (a shopper's) with its fulfillment order and
+        fulfillments, as if it had been created and processed here."""
+        with self.lock:
+            self.orders[order["id"]] = order
+            fo = self._fulfillment_order(order)
+            by_line = {li["id"]: li for li in order["line_items"]}
+            for line in fo["line_items"]:
+                line["fulfillable_quantity"] = by_line[line["line_item_id"]][
+                    "fulfillable_quantity"]
+            fo["line_items"] = [x for x in fo["line_items"] if x["fulfillable_quantity"]]
+            if order["closed_at"] or order["cancelled_at"] or not fo["line_items"]:
+                fo.update(status="closed", supported_actions=[])
+            elif order["fulfillment_status"] == "partial":
+                fo["status"] = "in_progress"
+            self.fulfillment_orders[order["id"]] = [fo]
+            for fulfillment in order["fulfillments"]:
+                self.fulfillments[fulfillment["id"]] = order["id"]
+            return order
 
     # -- orders -------------------------------------------------------------------------
 
@@ -337,33 +373,6 @@ class ShopStore:
             } | {"location_id": location["id"]},
             "merchant_requests": [],
         }
-
-    def query(
-        self, *, status: str = "open", created_at_min: datetime | None = None,
-        updated_at_min: datetime | None = None, created_at_max: datetime | None = None,
-        updated_at_max: datetime | None = None, since_id: int | None = None,
-    ) -> list[Json]:
-        """Orders matching the filters, by id."""
-
-        def keep(order: Json) -> bool:
-            if status == "open" and (order["closed_at"] or order["cancelled_at"]):
-                return False
-            if status == "closed" and not order["closed_at"]:
-                return False
-            if status == "cancelled" and not order["cancelled_at"]:
-                return False
-            created = datetime.fromisoformat(order["created_at"])
-            updated = datetime.fromisoformat(order["updated_at"])
-            return not (
-                (created_at_min and created < created_at_min)
-                or (created_at_max and created > created_at_max)
-                or (updated_at_min and updated < updated_at_min)
-                or (updated_at_max and updated > updated_at_max)
-                or (since_id and order["id"] <= since_id)
-            )
-
-        with self.lock:
-            return [self.orders[i] for i in sorted(self.orders) if keep(self.orders[i])]
 
     def cancel(self, order_id: int, reason: str | None = None) -> Json:
         with self.lock:

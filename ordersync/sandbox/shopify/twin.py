@@ -2,15 +2,19 @@
 
 API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
 - ``GET orders.json`` (``status`` open|closed|cancelled|any, default open; ``created_at_min/max``,
-  ``updated_at_min/max``, ``since_id``, ``limit`` default 50 max 250, ``fields``, ``page_info``;
-  ordered by id; ``Link`` header with rel="next"/"previous" cursors; with ``page_info`` only
+  ``updated_at_min/max``, ``since_id``, ``ids``, ``financial_status``, ``fulfillment_status``,
+  ``limit`` default 50 max 250, ``fields``, ``page_info``; see ``listing``; ordered by id;
+  ``Link`` header with rel="next"/"previous" cursors; with ``page_info`` only
   ``limit`` and ``fields`` are allowed, 400 otherwise; a bad ``page_info`` is a 400),
   ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``,
   ``GET orders/{id}/fulfillment_orders.json``, ``GET orders/{id}/fulfillments.json``,
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
   ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
   ``GET products.json``, ``GET products/{id}.json`` (see ``ordersync.sandbox.shopify.catalog``;
-  creating an order claims stock per ``inventory_behaviour``).
+  creating an order claims stock per ``inventory_behaviour``), ``GET shop.json``.
+- The shop's own orders (shoppers', with customers, every status, bulk seeding) and the plan
+  (``basic``: orders come without ``customer``, e-mail, phone, names and streets): see
+  ``ordersync.sandbox.shopify.shop_side``, which also documents their control routes.
 - 401 ``{"errors": "[API] Invalid API key or access token ..."}`` without a known token; 404 for
   an API version the twin does not serve.
 - Rate limit (per token, when enabled): leaky bucket of ``bucket_size`` leaking ``leak_rate``/s;
@@ -38,7 +42,6 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
@@ -48,7 +51,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
+from ordersync.sandbox.shopify import listing
 from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
+from ordersync.sandbox.shopify.shop_side import ShopperSide
 from ordersync.sandbox.shopify.store import ShopError, ShopStore, shop_timezone
 
 DEFAULT_VERSION = "2025-01"
@@ -56,8 +61,7 @@ VERSIONS = frozenset({"2024-07", "2024-10", "2025-01", "2025-04", "2025-07"})
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."  # noqa: E501
 CALL_LIMIT = "X-Shopify-Shop-Api-Call-Limit"
-FILTERS = ("status", "created_at_min", "created_at_max", "updated_at_min", "updated_at_max",
-           "since_id", "ids")
+FILTERS = listing.FILTERS
 Json = dict[str, Any]
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -95,8 +99,9 @@ def _decode_cursor(token: str) -> Json:
     return data
 
 
-class ShopifyTwin:
-    """The twin of one shop. ``app`` is the ASGI app, ``controls`` its fault/limit knobs."""
+class ShopifyTwin(ShopperSide):
+    """The twin of one shop. ``app`` is the ASGI app, ``controls`` its fault/limit knobs;
+    the shop's own (shoppers') orders, bulk seeding and the plan: see ``shop_side``."""
 
     def __init__(
         self,
@@ -157,10 +162,20 @@ class ShopifyTwin:
         return [o for o in self.all_orders() if o.get("source_identifier") == reference]
 
     def all_orders(self) -> list[Json]:
-        return self.store.query(status="any")
+        with self.store.lock:
+            return [self._find(i) for i in listing.all_ids(self.store, {"status": "any"})]
 
     def get(self, order_id: int | str) -> Json:
         return self.store.order(int(order_id))
+
+    def _find(self, order_id: int) -> Json:
+        """An order for reading: a seeded one is rendered, not materialized."""
+        found = self.store.orders.get(order_id)
+        if found is None and self.store.seeded.locate(order_id) is not None:
+            return self.store.render_seeded(order_id)
+        if found is None:
+            raise ShopError(404, {"errors": "Not Found"})
+        return found
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -215,6 +230,7 @@ class ShopifyTwin:
             ("POST", "/inventory_levels/set.json", self._set_inventory),
             ("GET", "/products.json", CatalogRoutes(self.catalog).list_products),
             ("GET", "/products/{product_id:int}.json", CatalogRoutes(self.catalog).get_product),
+            ("GET", "/shop.json", self._shop),
         ]
         control = "/_sandbox/shopify/orders"
         return [
@@ -225,6 +241,11 @@ class ShopifyTwin:
             Route(control + "/{order_id:int}/complete", self._control_complete, methods=["POST"]),
             Route(control + "/{order_id:int}/tracking", self._control_tracking, methods=["POST"]),
             Route(control + "/{order_id:int}/cancel", self._control_cancel, methods=["POST"]),
+            Route("/_sandbox/shopify/shop-orders", self._control_shop_order, methods=["POST"]),
+            Route("/_sandbox/shopify/shop-orders/{order_id:int}/lines/{line_id:int}",
+                  self._control_edit, methods=["PUT"]),
+            Route("/_sandbox/shopify/seed", self._control_seed, methods=["POST"]),
+            Route("/_sandbox/shopify/plan", self._control_plan, methods=["PUT"]),
         ]
 
     # -- orders -------------------------------------------------------------------------
@@ -245,20 +266,19 @@ class ShopifyTwin:
             filters = cursor["filters"]
         else:
             cursor, filters = None, {k: params[k] for k in FILTERS if k in params}
-        matching = self._query(filters)
-        if cursor is None:
-            page = matching[:limit]
-        elif cursor["direction"] == "next":
-            page = [o for o in matching if o["id"] > cursor["last_id"]][:limit]
-        else:
-            page = [o for o in matching if o["id"] < cursor["last_id"]][-limit:]
+        after = cursor["last_id"] if cursor and cursor["direction"] == "next" else None
+        before = cursor["last_id"] if cursor and cursor["direction"] != "next" else None
+        with self.store.lock:
+            ids, more, earlier = listing.page(self.store, filters, limit=limit, after=after,
+                                              before=before)
+            page = [_only(self.present(self._find(i)), fields) for i in ids]
         links = []
-        if page and matching[0]["id"] < page[0]["id"]:
-            links.append(self._link(request, limit, fields, filters, "prev", page[0]["id"]))
-        if page and matching[-1]["id"] > page[-1]["id"]:
-            links.append(self._link(request, limit, fields, filters, "next", page[-1]["id"]))
+        if ids and earlier:
+            links.append(self._link(request, limit, fields, filters, "prev", ids[0]))
+        if ids and more:
+            links.append(self._link(request, limit, fields, filters, "next", ids[-1]))
         headers = {"Link": ", ".join(links)} if links else None
-        return _json({"orders": [_only(o, fields) for o in page]}, headers=headers)
+        return _json({"orders": page}, headers=headers)
 
     @staticmethod
     def _limit(raw: str | None) -> int:
@@ -271,27 +291,6 @@ class ShopifyTwin:
         if not 1 <= limit <= 250:
             raise ShopError(400, {"errors": {"limit": "Invalid value. Limit must be 1 to 250."}})
         return limit
-
-    def _query(self, filters: Json) -> list[Json]:
-        status = filters.get("status", "open")
-        if status not in ("open", "closed", "cancelled", "any"):
-            raise ShopError(400, {"errors": {"status": "Invalid value."}})
-        times: dict[str, datetime] = {}
-        for key in ("created_at_min", "created_at_max", "updated_at_min", "updated_at_max"):
-            if filters.get(key):
-                try:
-                    moment = datetime.fromisoformat(filters[key].replace("Z", "+00:00"))
-                except ValueError:
-                    raise ShopError(400, {"errors": {key: "Invalid value."}}) from None
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=self.store.now().tzinfo)
-                times[key] = moment
-        since_id = int(filters["since_id"]) if str(filters.get("since_id", "")).isdigit() else None
-        found = self.store.query(status=status, since_id=since_id, **times)
-        if filters.get("ids"):
-            wanted = {int(i) for i in str(filters["ids"]).split(",") if i.strip().isdigit()}
-            found = [o for o in found if o["id"] in wanted]
-        return found
 
     def _link(
         self, request: Request, limit: int, fields: list[str] | None, filters: Json,
@@ -307,17 +306,18 @@ class ShopifyTwin:
 
     async def _create_order(self, request: Request) -> Response:
         order = self.catalog.create_order(await self._body(request))
-        return _json({"order": order}, 201)
+        return _json({"order": self.present(order)}, 201)
 
     async def _get_order(self, request: Request) -> Response:
         fields = [f for f in request.query_params.get("fields", "").split(",") if f] or None
-        order = self.store.order(request.path_params["order_id"])
-        return _json({"order": _only(order, fields)})
+        with self.store.lock:
+            order = self._find(request.path_params["order_id"])
+            return _json({"order": _only(self.present(order), fields)})
 
     async def _cancel_order(self, request: Request) -> Response:
         body = await self._body(request, required=False)
         order = self.store.cancel(request.path_params["order_id"], body.get("reason"))
-        return _json({"order": order})
+        return _json({"order": self.present(order)})
 
     @staticmethod
     async def _body(request: Request, required: bool = True) -> Json:
