@@ -143,6 +143,15 @@ def test_bad_payload_is_quarantined_and_the_page_goes_on(connector, twin, clock,
     assert "12,50 EUR" in page.rejected[0].message and page.rejected[1].raw["id"] == placed[3]
 
 
+def test_malformed_date_is_quarantined_and_paging_goes_on(connector, twin, clock, product):
+    start = clock.datetime()
+    placed = place(twin, clock, product, 130)
+    twin.get(placed[0])["date_created_gmt"] = "garbage"
+    pages = list(connector.order_pages(created_since=start))
+    assert ids_of(pages) == placed[1:]
+    assert [q.external_id for p in pages for q in p.rejected] == [str(placed[0])]
+
+
 def test_mapping_of_lines_and_customer(connector, twin, clock, product):
     start = clock.datetime()
     body = shopper_order([product["id"]])

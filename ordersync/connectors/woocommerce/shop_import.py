@@ -114,7 +114,8 @@ class WooShopImport:
         raw = self.get_products(wanted)
         needed = {int(c["id"]) for p in raw for c in p.get("categories") or []}
         tree = self._categories(needed) if needed else []
-        return {str(p["id"]): product_of(p, tree) for p in raw if int(p["id"]) in wanted}
+        keep = set(wanted)
+        return {str(p["id"]): product_of(p, tree) for p in raw if int(p["id"]) in keep}
 
     def shop_currency(self) -> str | None:
         """``GET /settings/general/woocommerce_currency`` -> its ``value``."""
@@ -137,8 +138,11 @@ def _advance(items: list[Any], field: str, boundary: str, seen: list[int]
     for item in items:
         if isinstance(item, Mapping) and str(item.get("id", "")).isdigit():
             value = item.get(field)
-            stamps[int(item["id"])] = iso(_parse(value)) if isinstance(value, str) and value \
-                else None
+            try:
+                stamps[int(item["id"])] = iso(_parse(value)) if isinstance(value, str) \
+                    and value else None
+            except ValueError:  # a malformed date: the id is excluded, the rest goes on
+                stamps[int(item["id"])] = None
     known = [s for s in stamps.values() if s is not None]
     last = max(known) if known else boundary
     if last < boundary:
