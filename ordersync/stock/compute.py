@@ -46,9 +46,10 @@ def quantities(stock: WebshopStock, hub: HubQuantities, target: Target, *,
 
 def plan(target: Target, wanted: Mapping[str, Quantity], last_sent: Mapping[str, int],
          *, listed: Collection[str] | None = None) -> Plan:
-    """The changes to send: quantities that differ from ``last_sent`` (SKU -> the quantity
-    last sent and not known to have failed; absent = never sent). With ``listed`` (the SKUs
-    the target has an offer/listing for), the other SKUs are left out as unmapped."""
+    """The changes to send, most urgent first: quantities that differ from ``last_sent``
+    (SKU -> the quantity last sent and not known to have failed; absent = never sent). With
+    ``listed`` (the SKUs the target has an offer/listing for), the others are left out as
+    unmapped."""
     changes, unmapped, unchanged = [], [], 0
     for sku in sorted(wanted):
         if listed is not None and sku not in listed:
@@ -59,4 +60,15 @@ def plan(target: Target, wanted: Mapping[str, Quantity], last_sent: Mapping[str,
             unchanged += 1
             continue
         changes.append(Change(target, wanted[sku], previous))
-    return Plan(target, tuple(changes), unchanged, tuple(unmapped))
+    return Plan(target, tuple(sorted(changes, key=urgency)), unchanged, tuple(unmapped))
+
+
+def urgency(change: Change) -> tuple[int, int, str]:
+    """Sort key, most urgent first (for platforms that take only so many updates a run):
+    sold out, then drops (the largest first) and quantities never sent, then rises."""
+    quantity, previous = change.wanted.quantity, change.previous
+    if quantity == 0:
+        return (0, 0, change.sku)
+    if previous is None or quantity < previous:
+        return (1, quantity - (previous if previous is not None else quantity), change.sku)
+    return (2, previous - quantity, change.sku)
