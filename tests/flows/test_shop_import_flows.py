@@ -121,6 +121,24 @@ def test_shop_import_flow_imports_changes_and_completes_written_off(shop):
     assert again["already written off"] == 1
 
 
+def test_write_off_and_shop_orders_from_the_cli(shop, capsys):
+    from ordersync.cli import main
+    from ordersync.flows.shop_import import shop_import
+
+    twin, _, product = shop
+    place(twin, product, 2)
+    shop_import(connection="woo-import")
+    number = store().list_orders()[0].number
+    assert main(["write-off", "woocommerce", number, "--connection", "woo-import"]) == 0
+    assert '"status sent": 1' in capsys.readouterr().out
+    assert twin.get(number)["status"] == "completed"
+    assert main(["write-off", "shopify", number, "--connection", "woo-import"]) == 2
+    assert "is a woocommerce shop" in capsys.readouterr().err
+    assert main(["shop-orders", "--platform", "woocommerce"]) == 0
+    out = capsys.readouterr().out
+    assert "orders: 2" in out and "(written off)" in out
+
+
 def test_unknown_shop_connection_fails_fast(prefect_server):
     from ordersync.flows.shop_import import backfill
 
