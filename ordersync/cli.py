@@ -49,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     shop_orders.add_argument("--platform", default=None)
     shop_orders.add_argument("--limit", type=int, default=20)
 
+    stock = sub.add_parser("stock", help="the quantities sent to marketplaces: when, why, "
+                           "outcome (or --reservations)")
+    stock.add_argument("--marketplace", default=None, help="amazon, bolcom, ...")
+    stock.add_argument("--sku", default=None)
+    stock.add_argument("--limit", type=int, default=20)
+    stock.add_argument("--reservations", action="store_true",
+                       help="the active reservations of Amazon's pending orders")
     sub.add_parser("carrier", help="detect the carrier of a track & trace code (see --help)")
     sub.add_parser("migrate", help="create or upgrade the hub's database")
     automations = sub.add_parser("automations", help="apply automations/*.yaml to the Prefect "
@@ -156,6 +163,17 @@ def _shop_orders(args) -> int:
 _COMMANDS = {"demo": _demo, "sync": _sync, "orders": _orders, "events": _events,
              "migrate": _migrate, "automations": _automations}
 _COMMANDS.update({"write-off": _write_off, "shop-orders": _shop_orders})
+
+
+def _stock(args) -> int:
+    from ordersync.flows.runtime import store_for
+    from ordersync.sync.stock_report import print_stock
+
+    return print_stock(store_for(), sys.stdout, marketplace=args.marketplace, sku=args.sku,
+                       limit=args.limit, reservations=args.reservations)
+
+
+_COMMANDS["stock"] = _stock
 
 if __name__ == "__main__":
     raise SystemExit(main())
