@@ -179,13 +179,15 @@ class AmazonWriter(Writer):
     def poll(self, rounds: int) -> None:
         for attempt in range(rounds + 1):
             waiting = [b for b in self.store.open_batches(self.target)
-                       if b.method == "feed" and b.state == "submitted" and b.remote_ref]
+                       if b.method == "feed" and b.state == "submitted" and b.remote_ref
+                       and b.updates]
             if not waiting:
                 return
             if attempt:
                 self.ctx.sleep(self.ctx.settings.poll_interval)
             for batch in waiting:
                 self._poll_feed(batch)
+            self.store.close_batches(self.target, self.ctx.clock())
 
     def _poll_feed(self, batch: BatchRecord) -> None:
         feed = self.mp.feed(batch.remote_ref)
@@ -319,6 +321,7 @@ class BolcomWriter(Writer):
                 elif result.state == "failure":
                     outcomes[update.id] = ("failed", result.message or f"process {ref} failed")
             self._finish(outcomes)
+            self.store.close_batches(self.target, self.ctx.clock())
 
 
 def _parse_time(value: Any) -> datetime | None:
