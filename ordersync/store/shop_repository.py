@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ordersync.orders import Quarantined
@@ -177,15 +177,16 @@ class ShopImportRepository:
                                key=lambda c: (c.phone_key is None, c.phone_key or "",
                                               c.email_key or ""))
             contacts = self._contacts(s, customers, now, counts)
-            for p in sorted(survivors, key=lambda p: p.order.id):
+            ordered = sorted(survivors, key=lambda p: p.order.id)
+            fresh = [p for p in ordered if p.order.id not in existing]
+            inserted = self._insert_orders(s, ctx, fresh, contacts, product_ids, now)
+            for p in ordered:
+                if p.order.id in inserted:
+                    counts["imported"] += 1
+                    self._count_matches(counts, p, inserted[p.order.id], product_ids)
+                    continue
                 row = existing.get(p.order.id)
-                if row is None:
-                    contact = (contacts[(p.customer.phone_key, p.customer.email_key)]
-                               if p.customer is not None else self._not_specified(s, now))
-                    if self._insert_order(s, ctx, p, contact, product_ids, now) is not None:
-                        counts["imported"] += 1
-                        self._count_matches(counts, p, contact, product_ids)
-                        continue
+                if row is None:  # inserted by a concurrent run meanwhile
                     row = self._lock_existing(s, ctx, [p.order.id])[p.order.id]
                     if row.written_off_at is not None:
                         counts["unchanged:written off"] += 1
@@ -346,33 +347,57 @@ class ShopImportRepository:
 
     # -- orders
 
-    def _insert_order(
-        self, s: Session, ctx: PageContext, p: OrderPlan, contact: int,
-        products: Mapping[str, int], now: datetime,
-    ) -> int | None:
-        o = p.order
-        status = o.status if ctx.status_sync else ctx.initial_status
-        new_id = s.scalar(_insert(self.store.dialect)(ShopOrderRow).values(
-            platform=ctx.platform, account=ctx.account, external_id=o.id, number=o.number,
-            placed_at=o.created_at, platform_status=o.status, status=status,
-            currency=o.currency.upper(), total=o.total, contact_id=contact,
-            shipping_address=address_to_json(o.shipping_address),
-            delivery_fingerprint=p.delivery.fingerprint if p.delivery else None,
-            platform_updated_at=o.updated_at, created_at=now, updated_at=now,
-        ).on_conflict_do_nothing(index_elements=["platform", "account", "external_id"])
-            .returning(ShopOrderRow.id))
-        if new_id is None:
-            return None
-        s.add_all(ShopOrderLineRow(order_id=new_id, line_key=ln.key,
-                                   product_id=products[ln.product_key], name=ln.name,
-                                   sku=ln.sku, quantity=ln.quantity, price=ln.price)
-                  for ln in p.lines)
-        _event(s, new_id, now, "info", "imported",
-               f"imported from {ctx.platform} order {o.number} as {status}")
-        if p.delivery is not None:
-            _event(s, new_id, now, "info", "comment", p.delivery.comment,
-                   {"fingerprint": p.delivery.fingerprint})
-        return new_id
+    def _insert_orders(
+        self, s: Session, ctx: PageContext, plans: list[OrderPlan],
+        contacts: Mapping[tuple[str | None, str | None], int], products: Mapping[str, int],
+        now: datetime,
+    ) -> dict[str, int]:
+        """Insert-or-ignore the page's new orders in one statement, then their lines and
+        events in bulk; returns external id -> contact id of the orders inserted here."""
+        if not plans:
+            return {}
+        nobody = self._not_specified(s, now) if any(p.customer is None for p in plans) \
+            else None
+        contact_of = {p.order.id: (contacts[(p.customer.phone_key, p.customer.email_key)]
+                                   if p.customer is not None else nobody) for p in plans}
+        status_of = {p.order.id: p.order.status if ctx.status_sync else ctx.initial_status
+                     for p in plans}
+        rows = [{
+            "platform": ctx.platform, "account": ctx.account, "external_id": p.order.id,
+            "number": p.order.number, "placed_at": p.order.created_at,
+            "platform_status": p.order.status, "status": status_of[p.order.id],
+            "currency": p.order.currency.upper(), "total": p.order.total,
+            "contact_id": contact_of[p.order.id],
+            "shipping_address": address_to_json(p.order.shipping_address),
+            "delivery_fingerprint": p.delivery.fingerprint if p.delivery else None,
+            "platform_updated_at": p.order.updated_at, "created_at": now, "updated_at": now,
+        } for p in plans]
+        ids = dict(s.execute(
+            _insert(self.store.dialect)(ShopOrderRow).values(rows)
+            .on_conflict_do_nothing(index_elements=["platform", "account", "external_id"])
+            .returning(ShopOrderRow.external_id, ShopOrderRow.id)).all())
+        lines, events = [], []
+        for p in plans:
+            order_id = ids.get(p.order.id)
+            if order_id is None:
+                continue
+            lines.extend({"order_id": order_id, "line_key": ln.key,
+                          "product_id": products[ln.product_key], "name": ln.name,
+                          "sku": ln.sku, "quantity": ln.quantity, "price": ln.price}
+                         for ln in p.lines)
+            events.append({"order_id": order_id, "at": now, "level": "info",
+                           "kind": "imported", "data": None,
+                           "message": f"imported from {ctx.platform} order {p.order.number} "
+                                      f"as {status_of[p.order.id]}"})
+            if p.delivery is not None:
+                events.append({"order_id": order_id, "at": now, "level": "info",
+                               "kind": "comment", "message": p.delivery.comment,
+                               "data": {"fingerprint": p.delivery.fingerprint}})
+        if lines:
+            s.execute(insert(ShopOrderLineRow), lines)
+        if events:
+            s.execute(insert(ShopOrderEventRow), events)
+        return {ext: contact_of[ext] for ext in ids}
 
     def _update_order(
         self, s: Session, ctx: PageContext, row: ShopOrderRow, p: OrderPlan,
