@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from prefect.blocks.core import Block
 from pydantic import Field, field_validator
@@ -18,6 +18,25 @@ from ordersync.sync.context import ConnectionSettings, PendingOrders
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
 WebshopCredentials = ShopifyCredentials | WooCommerceCredentials
+
+
+def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
+    """The credentials block a nested dict belongs to. Prefect stores a referenced block's
+    data without its type, and a union would take the first class that fits, so choose by
+    ``block_type_slug`` when present, else by the one class whose fields match the keys."""
+    if not isinstance(value, dict):
+        return value
+    slug = value.get("block_type_slug")
+    keys = set(value) - {"block_type_slug"}
+    matches = [cls for cls in classes
+               if (slug and cls.get_block_type_slug() == slug)
+               or (not slug and keys <= set(cls.model_fields)
+                   and {n for n, f in cls.model_fields.items() if f.is_required()} <= keys)]
+    if len(matches) != 1:
+        names = ", ".join(cls.get_block_type_name() for cls in classes)
+        raise ValueError(f"cannot tell which credentials these are (expected one of {names}); "
+                         f"fields: {sorted(keys)}")
+    return matches[0].model_validate({k: v for k, v in value.items() if k in keys})
 
 
 class OrderConnection(Block):
@@ -57,6 +76,16 @@ class OrderConnection(Block):
         description="Amazon orders awaiting payment: 'import' them as pending (stock drops on "
         "every marketplace) or 'reserve' their quantity on Amazon only until they are paid.",
     )
+
+    @field_validator("marketplace", mode="before")
+    @classmethod
+    def _marketplace_type(cls, value: Any) -> Any:
+        return pick_block(value, (BolcomCredentials, AmazonCredentials))
+
+    @field_validator("webshop", mode="before")
+    @classmethod
+    def _webshop_type(cls, value: Any) -> Any:
+        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

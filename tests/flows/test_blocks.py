@@ -43,6 +43,25 @@ def test_amazon_to_woocommerce_connection_loads_back_as_those_types(prefect_serv
         shop.close()
 
 
+def test_connection_to_separately_saved_blocks_loads_each_as_its_own_type(prefect_server):
+    _amazon().save("blocks-amz", overwrite=True)
+    _woo().save("blocks-woo", overwrite=True)
+    OrderConnection(marketplace=AmazonCredentials.load("blocks-amz"),
+                    webshop=WooCommerceCredentials.load("blocks-woo")).save("blocks-ref",
+                                                                            overwrite=True)
+
+    loaded = OrderConnection.load("blocks-ref")
+
+    assert isinstance(loaded.marketplace, AmazonCredentials)
+    assert isinstance(loaded.webshop, WooCommerceCredentials)
+    assert loaded.marketplace.seller_id == "A1SELLER"
+
+
+def test_unrecognisable_credentials_fail_with_a_message():
+    with pytest.raises(ValidationError, match="cannot tell which credentials"):
+        OrderConnection(marketplace={"token": "x"}, webshop=_woo())
+
+
 def test_bolcom_to_shopify_connection_still_loads_as_before(prefect_server):
     bol = BolcomCredentials(client_id="id", client_secret="secret")
     shop = ShopifyCredentials(shop="s", access_token="shpat_x")
