@@ -4,11 +4,12 @@ hub imports (PRODUCT.md section 3), and how."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from prefect.blocks.core import Block
 from pydantic import Field, field_validator, model_validator
 
+from ordersync.blocks.connection import pick_block
 from ordersync.blocks.credentials import (
     CartumCredentials,
     ShopifyCredentials,
@@ -53,6 +54,11 @@ class ShopImportConnection(Block):
     phone_calling_code: str | None = Field(
         default=None, description="Country calling code (e.g. 31) that phone numbers written "
         "without one belong to, so 06... and +316... are the same customer.")
+
+    @field_validator("shop", mode="before")
+    @classmethod
+    def _shop_type(cls, value: Any) -> Any:
+        return pick_block(value, tuple(PLATFORMS))
 
     @field_validator("hub_currency")
     @classmethod

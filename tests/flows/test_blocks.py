@@ -83,3 +83,15 @@ def test_woocommerce_url_must_be_https_with_a_message_that_says_so(url):
 def test_pending_orders_mode_is_validated():
     with pytest.raises(ValidationError, match="pending_orders"):
         OrderConnection(marketplace=_amazon(), webshop=_woo(), pending_orders="sometimes")
+
+
+def test_shop_import_connection_to_a_saved_cartum_block_loads_as_cartum(prefect_server):
+    from ordersync.blocks import CartumCredentials
+    from ordersync.blocks.shop_import import ShopImportConnection
+
+    CartumCredentials(domain="shop.example.ua", login="api", password="pw").save(
+        "blocks-cartum", overwrite=True)
+    ShopImportConnection(shop=CartumCredentials.load("blocks-cartum"), hub_currency="UAH",
+                         identify_products_by="sku").save("blocks-shop", overwrite=True)
+
+    assert isinstance(ShopImportConnection.load("blocks-shop").shop, CartumCredentials)
