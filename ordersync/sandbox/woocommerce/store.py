@@ -79,6 +79,7 @@ class WooStore:
             self.customers: dict[int, Json] = {}
             self.notes: dict[int, list[Json]] = {}
             self.trackings: dict[int, list[Json]] = {}
+            self.stock_reduced: set[int] = set()  # orders whose stock was taken
             self._ids = 100
 
     def next_id(self) -> int:
@@ -253,6 +254,7 @@ class WooStore:
             }
             self.orders[oid] = order
             self._complete_stamp(order)
+            self._stock_for_status(order)
             return order
 
     def _complete_stamp(self, order: Json) -> None:
@@ -276,6 +278,7 @@ class WooStore:
                 self._complete_stamp(order)
                 self._system_note(oid, f"Order status changed from {_label(old)} to "
                                        f"{_label(new_status)}.")
+                self._stock_for_status(order)
                 changed = True
             for key in ("billing", "shipping"):
                 if key in body and any(order[key].get(k) != v for k, v in body[key].items()):
@@ -290,6 +293,37 @@ class WooStore:
             if changed:
                 self.touch(order)
             return order
+
+    # WooCommerce core (wc-stock-functions.php): wc_maybe_reduce_stock_levels runs on payment
+    # and on the statuses processing, completed and on-hold, once per order;
+    # wc_maybe_increase_stock_levels on cancelled and pending gives it back. Only products
+    # with manage_stock change; each change leaves a system note.
+    REDUCE_ON = frozenset({"processing", "completed", "on-hold"})
+    RESTORE_ON = frozenset({"cancelled", "pending"})
+
+    def _stock_for_status(self, order: Json) -> None:
+        oid, status = order["id"], order["status"]
+        if status in self.REDUCE_ON and oid not in self.stock_reduced:
+            self._adjust_stock(order, -1, "Stock levels reduced")
+            self.stock_reduced.add(oid)
+        elif status in self.RESTORE_ON and oid in self.stock_reduced:
+            self._adjust_stock(order, +1, "Stock levels increased")
+            self.stock_reduced.discard(oid)
+
+    def _adjust_stock(self, order: Json, sign: int, title: str) -> None:
+        changes = []
+        for line in order["line_items"]:
+            product = self.products.get(line["product_id"])
+            if not product or not product["manage_stock"] or product["stock_quantity"] is None:
+                continue
+            before = int(product["stock_quantity"])
+            after = before + sign * int(line["quantity"])
+            product["stock_quantity"] = after
+            product["stock_status"] = "instock" if after > 0 else "outofstock"
+            product["date_modified"], product["date_modified_gmt"] = self.stamp()
+            changes.append(f"{product['name']} ({product['sku']}) {before}&rarr;{after}")
+        if changes:
+            self._system_note(order["id"], f"{title}: " + ", ".join(changes))
 
     def _system_note(self, oid: int, text: str) -> None:
         local, gmt = self.stamp()

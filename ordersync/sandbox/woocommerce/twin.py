@@ -123,9 +123,13 @@ class WooCommerceTwin:
         return self.store.create_category({"name": name, "parent": parent})
 
     def add_product(self, name: str, sku: str, price: str = "10.00",
-                    categories: tuple[int, ...] = ()) -> Json:
-        return self.store.create_product({"name": name, "sku": sku, "regular_price": price,
-                                          "categories": [{"id": c} for c in categories]})
+                    categories: tuple[int, ...] = (), stock: int | None = None) -> Json:
+        """A simple product; with ``stock`` its stock is managed (orders take from it)."""
+        body = {"name": name, "sku": sku, "regular_price": price,
+                "categories": [{"id": c} for c in categories]}
+        if stock is not None:
+            body.update(manage_stock=True, stock_quantity=stock)
+        return self.store.create_product(body)
 
     def place_order(self, body: Json, created: datetime | None = None) -> Json:
         """A shopper's order (any status; may lack lines or customer on purpose)."""
