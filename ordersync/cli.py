@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--orders-per-minute", type=float, default=6.0)
     demo.add_argument("--duration", type=float, default=None,
                       help="stop after this many seconds (default: until Ctrl-C)")
+    demo.add_argument("--history", type=int, default=300,
+                      help="orders of the shop's own from the last 90 days, for the backfill")
 
     run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
     run.add_argument("--connection", default="sandbox")
@@ -77,7 +79,8 @@ def _demo(args) -> int:
     from ordersync.demo import run_demo
 
     return run_demo(port=args.port, interval=args.interval, tracking_wait=args.tracking_wait,
-                    orders_per_minute=args.orders_per_minute, duration=args.duration)
+                    orders_per_minute=args.orders_per_minute, duration=args.duration,
+                    history=args.history)
 
 
 def _sync(args) -> int:

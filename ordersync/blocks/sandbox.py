@@ -53,3 +53,15 @@ def save_sandbox_connection(name: str, stack: sb.SandboxStack, *, marketplace: s
     connection = OrderConnection(marketplace=market, webshop=shop, **settings)
     connection.save(name, overwrite=True)
     return connection
+
+
+def save_sandbox_shop_import(name: str, stack: sb.SandboxStack, *, rate_limits: bool | None = None,
+                             **settings) -> Block:
+    """Save the shop's credentials and a shop import connection ``name`` over it."""
+    from ordersync.blocks.shop_import import ShopImportConnection
+
+    shop = sandbox_credentials(stack, stack.shop_platform, rate_limits=rate_limits)
+    shop.save(f"{name}-{stack.shop_platform}", overwrite=True)
+    connection = ShopImportConnection(shop=shop, **settings)
+    connection.save(name, overwrite=True)
+    return connection
