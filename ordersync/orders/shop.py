@@ -54,6 +54,9 @@ class ShopOrder:
     shipping: tuple[ShopShipping, ...]
     shipping_address: Address | None
     updated_at: datetime | None = None
+    hub_reference: str | None = None
+    """Set when the hub itself created this order in the shop for a marketplace order (its
+    reference, e.g. ``bolcom:123``): such orders are the marketplace's, never imported."""
 
     def problems(self) -> list[str]:
         """Why the order cannot be imported under the strict rules (WooCommerce's);

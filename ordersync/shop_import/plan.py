@@ -64,6 +64,11 @@ class OrderPlan:
     finished: bool  # in one of the platform's finished statuses
     problems: tuple[str, ...] = ()  # why a new order is not imported (strict rules)
 
+    @property
+    def hub_created(self) -> bool:
+        """The hub created it in the shop for a marketplace order: not the shop's own."""
+        return self.order.hub_reference is not None
+
 
 @dataclass(frozen=True, slots=True)
 class PagePlan:

@@ -53,7 +53,8 @@ def apply_page(
                                         [p.order.id for p in plan.orders])
     relevant = [p for p in plan.orders
                 if (p.order.id in existing and not existing[p.order.id])
-                or (p.order.id not in existing and not p.finished and not p.problems)]
+                or (p.order.id not in existing and not p.finished and not p.problems
+                    and not p.hub_created)]
     lines = unique_products(relevant)
     known = ctx.repo.known_product_keys([ln.product_key for ln in lines])
     wanted = sorted({ln.product_id for ln in lines

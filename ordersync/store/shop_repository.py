@@ -44,6 +44,8 @@ NOT_SPECIFIED = "not_specified"
 WRITTEN_OFF = "written_off"
 UNIT = "piece"
 
+HUB_CREATED = "created by the hub for a marketplace order"
+
 
 @dataclass(frozen=True, slots=True)
 class PageContext:
@@ -158,7 +160,9 @@ class ShopImportRepository:
             survivors: list[OrderPlan] = []
             for p in plan.orders:
                 row = existing.get(p.order.id)
-                if row is None and p.finished:
+                if row is None and p.hub_created:
+                    counts[f"skipped:{HUB_CREATED}"] += 1
+                elif row is None and p.finished:
                     counts["skipped:finished status"] += 1
                 elif row is None and p.problems:
                     counts[f"skipped:{p.problems[0]}"] += 1

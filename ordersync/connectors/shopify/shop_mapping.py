@@ -22,7 +22,7 @@ FINISHED = frozenset({"fulfilled", "cancelled", "refunded"})
 OPEN = frozenset({"unfulfilled", "partially_fulfilled"})
 ORDER_FIELDS = ("id,name,order_number,created_at,updated_at,cancelled_at,financial_status,"
                 "fulfillment_status,currency,total_price,current_total_price,email,phone,"
-                "customer,line_items,shipping_lines,shipping_address")
+                "customer,line_items,shipping_lines,shipping_address,source_name,source_identifier")
 """The ``fields`` the import reads (smaller pages than whole orders)."""
 PRODUCT_FIELDS = "id,title,body_html,product_type,variants"
 CENT = Decimal("0.01")
@@ -134,7 +134,16 @@ def shop_order(order: Json) -> ShopOrder:
         total=amount(total, "total_price"), customer=customer_of(order),
         lines=tuple(line for line in lines if line is not None), shipping=shipping,
         shipping_address=address_of(order.get("shipping_address")), updated_at=updated,
+        hub_reference=hub_reference_of(order),
     )
+
+
+def hub_reference_of(order: Json) -> str | None:
+    """The marketplace reference of an order the hub created (``source_name``
+    ``ordersync-<platform>``, reference in ``source_identifier``), else None."""
+    if str(order.get("source_name") or "").startswith("ordersync"):
+        return text(order.get("source_identifier"))
+    return None
 
 
 def product_of(product: Json) -> ShopProduct:

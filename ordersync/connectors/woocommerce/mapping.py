@@ -168,4 +168,5 @@ def shop_order(order: Json) -> ShopOrder:
                        for s in order.get("shipping_lines") or []),
         shipping_address=_shop_address(shipping, billing),
         updated_at=gmt(order.get("date_modified_gmt")) or created,
+        hub_reference=reference_of(order),
     )
