@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ordersync.connectors.cartum import fields as f
-from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import MappingError, amount
 from ordersync.orders import Address, ErrorReason
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
-
-
-def _money(value: Any) -> Decimal:
-    """A number; empty is 0, anything unreadable is a PRICING problem."""
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount")
-    return amount
 
 
 def status_name(value: Any) -> str:
@@ -73,10 +60,10 @@ def shop_order(order: Mapping[str, Any], utc_offset: timedelta = timedelta(hours
     lines = tuple(
         ShopLine(product_id=_text(p.get(f.ARTICLE)), sku=_text(p.get(f.ARTICLE)),
                  name=str(p.get(f.TITLE) or ""), quantity=int(p.get(f.QUANTITY) or 0),
-                 price=_money(p.get(f.PRICE)), line_id=_text(p.get(f.ARTICLE)))
+                 price=amount(p.get(f.PRICE)), line_id=_text(p.get(f.ARTICLE)))
         for p in order.get(f.PRODUCTS) or [] if p.get(f.QUANTITY))
     delivery = order.get(f.DELIVERY_TYPE) or {}
-    price = _money(order.get(f.DELIVERY_PRICE))
+    price = amount(order.get(f.DELIVERY_PRICE))
     shipping = ()
     if delivery:
         shipping = (ShopShipping(str(delivery.get("title") or ""), max(price, Decimal("0"))),)
@@ -91,6 +78,6 @@ def shop_order(order: Mapping[str, Any], utc_offset: timedelta = timedelta(hours
         id=str(order[f.ORDER_ID]), number=str(order[f.ORDER_ID]),
         created_at=parse_date(str(order[f.CREATED]), utc_offset),
         status=status_name(order.get(f.STATUS)), currency=str(order.get(f.CURRENCY) or ""),
-        total=_money(order.get(f.TOTAL)), customer=_customer(order), lines=lines,
+        total=amount(order.get(f.TOTAL)), customer=_customer(order), lines=lines,
         shipping=shipping, shipping_address=address,
     )

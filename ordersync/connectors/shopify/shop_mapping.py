@@ -9,10 +9,10 @@ line restocked), ``refunded`` (financial status refunded), ``fulfilled``, then t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ordersync.connectors.parsing import MappingError, text
+from ordersync.connectors.parsing import MappingError, amount, text
 from ordersync.connectors.shop_pages import plain_text
 from ordersync.connectors.shopify.mapping import parse_time
 from ordersync.orders import Address, ErrorReason
@@ -27,19 +27,6 @@ ORDER_FIELDS = ("id,name,order_number,created_at,updated_at,cancelled_at,financi
 PRODUCT_FIELDS = "id,title,body_html,product_type,variants"
 CENT = Decimal("0.01")
 Json = Mapping[str, Any]
-
-
-def amount(value: Any, what: str) -> Decimal:
-    """A Shopify money string; missing is 0, unreadable is a PRICING problem."""
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        parsed = Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(ErrorReason.PRICING, f"{what} {value!r} is not an amount") from None
-    if not parsed.is_finite():
-        raise MappingError(ErrorReason.PRICING, f"{what} {value!r} is not an amount")
-    return parsed
 
 
 def status_of(order: Json) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import MappingError, amount
 from ordersync.orders import Address, ErrorReason, MarketplaceOrder, Tracking, WebshopOrderState
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
@@ -30,19 +30,6 @@ def gmt(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=UTC)
-
-
-def _money(value: Any) -> Decimal:
-    """A money string; empty is 0, anything else unreadable is a PRICING problem."""
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise MappingError(ErrorReason.PRICING, f"{value!r} is not an amount")
-    return amount
 
 
 def _text(value: Any) -> str | None:
@@ -143,8 +130,8 @@ def _shop_address(shipping: Json, billing: Json) -> Address | None:
 def _line(item: Json) -> ShopLine:
     """A line item; ``price`` is the unit price after discounts (``total`` / quantity)."""
     quantity = int(item.get("quantity") or 0)
-    total = _money(item.get("total"))
-    price = (total / quantity).quantize(Decimal("0.01")) if quantity else _money(item.get("price"))
+    total = amount(item.get("total"))
+    price = (total / quantity).quantize(Decimal("0.01")) if quantity else amount(item.get("price"))
     pid = item.get("product_id")
     return ShopLine(product_id=str(pid) if pid else None, sku=_text(item.get("sku")),
                     name=str(item.get("name") or ""), quantity=quantity, price=price,
@@ -162,9 +149,9 @@ def shop_order(order: Json) -> ShopOrder:
     return ShopOrder(
         id=str(order["id"]), number=str(order.get("number") or order["id"]), created_at=created,
         status=str(order.get("status")), currency=str(order.get("currency") or ""),
-        total=_money(order.get("total")), customer=_customer(billing, shipping),
+        total=amount(order.get("total")), customer=_customer(billing, shipping),
         lines=tuple(_line(i) for i in order.get("line_items") or [] if i.get("quantity")),
-        shipping=tuple(ShopShipping(str(s.get("method_title") or ""), _money(s.get("total")))
+        shipping=tuple(ShopShipping(str(s.get("method_title") or ""), amount(s.get("total")))
                        for s in order.get("shipping_lines") or []),
         shipping_address=_shop_address(shipping, billing),
         updated_at=gmt(order.get("date_modified_gmt")) or created,
