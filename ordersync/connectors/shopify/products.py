@@ -5,7 +5,7 @@ takes them off its stock). A mixin of ``ShopifyConnector``."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ordersync.connectors.shopify.pagination import CursorTracker, next_page_info
@@ -46,8 +46,7 @@ class ProductReads:
     client: ApiClient
     _variant_cache: tuple[float, dict[str, int]] | None = None
 
-    def _path(self, resource: str) -> str:  # provided by ShopifyConnector
-        raise NotImplementedError
+    _path: Callable[[str], str]  # provided by ShopifyConnector
 
     def product_pages(self, *, ids: Iterable[int | str] | None = None,
                       fields: str | None = None,

@@ -5,7 +5,7 @@ not read yet: their SKUs are reported as untracked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ordersync.stock.model import WebshopStock
@@ -38,9 +38,7 @@ def stock_of(products: Iterable[Mapping[str, Any]]) -> WebshopStock:
 class WooStock:
     """Needs ``_pages`` (from WooCommerceConnector)."""
 
-    def _pages(self, path: str,
-               params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:  # provided
-        raise NotImplementedError
+    _pages: Callable[[str, Mapping[str, Any]], Iterator[list[dict[str, Any]]]]
 
     def read_stock(self) -> WebshopStock:
         """Every managed product's stock, paging through the catalogue (100 a page)."""
