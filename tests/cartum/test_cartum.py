@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -12,42 +12,7 @@ import pytest
 from ordersync.connectors.cartum import CartumConnector, CartumError, shop_order
 from ordersync.connectors.cartum import fields as f
 from ordersync.http import AuthError
-from ordersync.sandbox.cartum import CartumTwin
-from ordersync.sandbox.common import ServedApp
-
-START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def twin(clock) -> CartumTwin:
-    return CartumTwin("api", "pw", clock=clock)
-
-
-@pytest.fixture(scope="module")
-def served(twin) -> Iterator[ServedApp]:
-    app = ServedApp(twin.app).start()
-    yield app
-    app.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(twin, clock) -> None:
-    twin.reset()
-    twin.controls.requests.clear()
-    clock.now = START.timestamp()
+from tests.cartum.fixtures import START
 
 
 @pytest.fixture

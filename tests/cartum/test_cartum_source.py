@@ -15,42 +15,7 @@ from ordersync.connectors.base import ShopOrderSource
 from ordersync.connectors.cartum import CartumConnector, CartumError
 from ordersync.connectors.cartum import fields as f
 from ordersync.orders import ErrorReason
-from ordersync.sandbox.cartum import CartumTwin
-from ordersync.sandbox.common import ServedApp
-
-START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def twin(clock) -> CartumTwin:
-    return CartumTwin("api", "pw", clock=clock)
-
-
-@pytest.fixture(scope="module")
-def served(twin) -> Iterator[ServedApp]:
-    app = ServedApp(twin.app).start()
-    yield app
-    app.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(twin, clock) -> None:
-    twin.reset()
-    twin.controls.requests.clear()
-    clock.now = START.timestamp()
+from tests.cartum.fixtures import START
 
 
 def connect(served, clock) -> CartumConnector:
