@@ -5,11 +5,8 @@ Object schemas are made strict (no properties beyond the spec's) so a typo in th
 
 from __future__ import annotations
 
-import copy
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,10 +14,7 @@ import pytest
 from ordersync.connectors.bolcom import mapping
 from ordersync.orders import Shipment, ShipmentLine
 from tests.bolcom.conftest import CLIENT_ID, SECRET
-
-jsonschema = pytest.importorskip("jsonschema")
-referencing = pytest.importorskip("referencing")
-from referencing.jsonschema import DRAFT7  # noqa: E402
+from tests.spec_validation import spec_validator
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "bolcom"
 pytestmark = pytest.mark.skipif(
@@ -29,33 +23,10 @@ pytestmark = pytest.mark.skipif(
 MEDIA = "application/vnd.retailer.v10+json"
 
 
-def _strict(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = {k: _strict(v) for k, v in node.items()}
-        if node.get("type") == "object" and "properties" in node:
-            node.setdefault("additionalProperties", False)
-        return node
-    if isinstance(node, list):
-        return [_strict(v) for v in node]
-    return node
-
-
 @pytest.fixture(scope="module")
 def validate():
-    registry = referencing.Registry()
-    for name in ("retailer", "shared"):
-        spec = _strict(json.loads((SPECS / f"{name}.json").read_text()))
-        registry = registry.with_resource(
-            f"urn:{name}", DRAFT7.create_resource(copy.deepcopy(spec)))
-
-    def check(instance: Any, schema: str, doc: str = "retailer") -> None:
-        validator = jsonschema.Draft7Validator(
-            {"$ref": f"urn:{doc}#/components/schemas/{schema}"}, registry=registry)
-        errors = sorted(validator.iter_errors(instance), key=str)
-        assert not errors, f"{schema}: " + "; ".join(
-            f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
-
-    return check
+    return spec_validator({name: SPECS / f"{name}.json" for name in ("retailer", "shared")},
+                          draft=7, prefix="/components/schemas/", default_doc="retailer")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ and listing reads; the new responses validated on the Feeds model."""
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from ordersync.connectors.amazon.feeds import message_skus, report_problems
 from ordersync.http import UncertainWrite
 from ordersync.sandbox.amazon import SELLER_ID, AmazonTwin
 from ordersync.sandbox.common import ServedApp
+from tests.spec_validation import spec_validator
 
 CLIENT, SECRET, REFRESH = "amzn1.application-oa2-client.stock", "stock-secret", "Atzr|stock"
 SPEC = (Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "amazon-sp-api"
@@ -105,26 +104,8 @@ def test_get_feeds_pages_with_next_token(twin, connector):
 
 @pytest.mark.skipif(not SPEC.exists(), reason=f"no Feeds model at {SPEC}")
 def test_new_feed_responses_match_the_model(twin, connector):
-    jsonschema = pytest.importorskip("jsonschema")
-    referencing = pytest.importorskip("referencing")
-    from referencing.jsonschema import DRAFT4
-
-    def strict(node: Any) -> Any:
-        if isinstance(node, dict):
-            node = {k: strict(v) for k, v in node.items()}
-            if node.get("type") == "object" and "properties" in node:
-                node.setdefault("additionalProperties", False)
-            return node
-        return [strict(v) for v in node] if isinstance(node, list) else node
-
-    spec = strict(json.loads(SPEC.read_text()))
-    registry = referencing.Registry().with_resource(
-        "urn:feeds", DRAFT4.create_resource(copy.deepcopy(spec)))
-
-    def check(instance: Any, definition: str) -> None:
-        validator = jsonschema.Draft4Validator(
-            {"$ref": f"urn:feeds#/definitions/{definition}"}, registry=registry)
-        assert not list(validator.iter_errors(instance)), definition
+    check = spec_validator({"feeds": SPEC}, draft=4, prefix="/definitions/",
+                           default_doc="feeds")
 
     feed = run_feed(connector, {"MUG": 1})
     check(feed, "Feed")

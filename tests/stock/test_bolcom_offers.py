@@ -4,11 +4,8 @@ JSON bodies validated on the vendor spec."""
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +13,7 @@ import pytest
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.common import ServedApp
+from tests.spec_validation import spec_validator
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "bolcom"
 CLIENT, SECRET = "stock-client", "stock-secret"
@@ -106,28 +104,8 @@ def test_unknown_offer_is_a_404(twin, connector):
 
 @pytest.mark.skipif(not (SPECS / "shared.json").exists(), reason=f"no bol.com spec at {SPECS}")
 def test_bodies_match_the_spec(twin, connector, served):
-    jsonschema = pytest.importorskip("jsonschema")
-    referencing = pytest.importorskip("referencing")
-    from referencing.jsonschema import DRAFT7
-
-    def strict(node: Any) -> Any:
-        if isinstance(node, dict):
-            node = {k: strict(v) for k, v in node.items()}
-            if node.get("type") == "object" and "properties" in node:
-                node.setdefault("additionalProperties", False)
-            return node
-        return [strict(v) for v in node] if isinstance(node, list) else node
-
-    registry = referencing.Registry()
-    for name in ("retailer", "shared"):
-        spec = strict(json.loads((SPECS / f"{name}.json").read_text()))
-        registry = registry.with_resource(f"urn:{name}",
-                                          DRAFT7.create_resource(copy.deepcopy(spec)))
-
-    def check(instance: Any, schema: str, doc: str) -> None:
-        validator = jsonschema.Draft7Validator(
-            {"$ref": f"urn:{doc}#/components/schemas/{schema}"}, registry=registry)
-        assert not list(validator.iter_errors(instance)), schema
+    check = spec_validator({name: SPECS / f"{name}.json" for name in ("retailer", "shared")},
+                           draft=7, prefix="/components/schemas/")
 
     offer = twin.add_offer("MUG")
     check({"format": "CSV"}, "CreateOfferExportRequest", "retailer")
