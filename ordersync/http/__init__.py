@@ -10,6 +10,7 @@ from ordersync.http.errors import (
     RateLimited,
     RetriableError,
     UncertainWrite,
+    UnsupportedOperation,
     ValidationError,
 )
 from ordersync.http.limiter import RateLimiter, Unlimited, limiter_for
@@ -27,6 +28,7 @@ __all__ = [
     "RetryPolicy",
     "UncertainWrite",
     "Unlimited",
+    "UnsupportedOperation",
     "ValidationError",
     "limiter_for",
     "retry_after_seconds",

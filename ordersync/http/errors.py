@@ -74,6 +74,10 @@ class ValidationError(FatalError):
     pass
 
 
+class UnsupportedOperation(FatalError):
+    """The platform has no API for what was asked (e.g. Amazon: seller cancellation)."""
+
+
 def error_for(status: int, message: str, *, platform: str, detail: str = "") -> ApiError:
     """The exception class for a final (non-retried) error response."""
     kw = {"platform": platform, "status": status, "detail": detail}

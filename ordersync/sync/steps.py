@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
-from ordersync.connectors.amazon import UnsupportedOperation
-from ordersync.http import FatalError, RetriableError
+from ordersync.http import FatalError, RetriableError, UnsupportedOperation
 from ordersync.orders import (
     ErrorReason,
     OrderStatus,

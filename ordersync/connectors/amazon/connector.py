@@ -27,9 +27,9 @@ from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.connectors.base import KnownFilter
 from ordersync.http import (
     ApiClient,
-    FatalError,
     RateLimiter,
     Unlimited,
+    UnsupportedOperation,
     ValidationError,
     limiter_for,
 )
@@ -48,10 +48,6 @@ OPEN_STATUSES = ("Pending", "Unshipped", "PartiallyShipped")
 DEFAULT_LOOKBACK = timedelta(days=30)
 MAX_PAGES = 10_000  # a safety stop
 IDS_PER_QUERY = 50  # getOrders AmazonOrderIds maxItems
-
-
-class UnsupportedOperation(FatalError):
-    """The platform has no API for what was asked."""
 
 
 class AmazonConnector(FeedOps):
