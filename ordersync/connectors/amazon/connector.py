@@ -239,7 +239,11 @@ class AmazonConnector(FeedOps, FulfillmentOps):
         ``is_shipped``."""
         if not shipment.tracking_number:
             return WriteReceipt(done=False, ref=self.submit_fulfillment(order_id, shipment))
-        body = mapping.shipment_body(order_id, shipment, self.marketplace_id)
+        try:
+            body = mapping.shipment_body(order_id, shipment, self.marketplace_id)
+        except ValueError as exc:  # e.g. carrier Other without a name: this order only
+            raise ValidationError(f"confirmShipment {order_id}", platform=self.platform,
+                                  detail=str(exc)) from None
         response = self.client.request(
             "POST", f"{self._order_path(order_id)}/shipmentConfirmation", json=body,
             limiter=self.limiters["confirmShipment"],
