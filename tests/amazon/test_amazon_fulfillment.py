@@ -293,3 +293,11 @@ def test_lost_create_feed_answer_is_an_uncertain_write(connector, twin, served) 
         connector.confirm_shipment(order_id, no_code(twin, order_id))
     with pytest.raises(FeedInFlight):
         connector.is_shipped(order_id)
+
+
+def test_own_feed_for_the_same_order_still_counts_as_in_flight(connector, twin) -> None:
+    """The same connector, the hub having failed to record the feed: no second feed."""
+    order_id = twin.place_order()
+    connector.confirm_shipment(order_id, no_code(twin, order_id))
+    with pytest.raises(FeedInFlight):
+        connector.is_shipped(order_id)

@@ -91,7 +91,7 @@ class AmazonConnector(FeedOps, FulfillmentOps):
             for op, (rate, burst) in RATE_LIMITS.items()
         }
         self.listed_statuses: dict[str, str] = {}
-        self._own_feeds: set[str] = set()  # fulfillment feeds this instance submitted
+        self._own_feeds: dict[str, str] = {}  # fulfillment feedId -> order, sent by this instance
         common = {"platform": self.platform, "limiter": Unlimited(), "transport": transport,
                   "sleep": sleep}
         self.client = ApiClient(api_url.rstrip("/"), auth=self.auth,
@@ -253,12 +253,13 @@ class AmazonConnector(FeedOps, FulfillmentOps):
         return WriteReceipt(done=True)
 
     def is_shipped(self, order_id: str) -> bool:
-        """Shipped or InvoiceUnconfirmed on Amazon. While a fulfillment feed this connector
-        cannot account for is still queued or processing (it may be an earlier attempt's for
-        this very order), an unshipped order raises FeedInFlight (retriable: look again
-        later) rather than answering False and inviting a second confirmation. The feeds
+        """Shipped or InvoiceUnconfirmed on Amazon. While a fulfillment feed that may be an
+        earlier attempt's for this order is still queued or processing (getFeed does not name
+        a feed's input, so any but this connector's own feeds for other orders), an unshipped
+        order raises FeedInFlight (retriable: look again later) rather than answering False
+        and inviting a second confirmation. The feeds
         are listed *before* the order is read, so a feed finishing in between is seen."""
-        in_flight = self.fulfillment_in_flight()
+        in_flight = self.fulfillment_in_flight(order_id)
         shipped = self.get_order(order_id).get("OrderStatus") in mapping.SHIPPED_STATUSES
         if in_flight and not shipped:
             raise FeedInFlight(

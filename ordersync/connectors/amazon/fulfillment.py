@@ -118,7 +118,7 @@ class FulfillmentOps:
     _call: Callable[..., dict[str, Any]]
     _iso: Callable[[datetime], str]
     _now: Callable[[], datetime]
-    _own_feeds: set[str]
+    _own_feeds: dict[str, str]  # feedId -> AmazonOrderId of the feeds this instance sent
     document_content: Callable[[str], bytes]
 
     def submit_fulfillment(self, order_id: str, shipment: Shipment) -> str:
@@ -138,12 +138,12 @@ class FulfillmentOps:
             "inputFeedDocumentId": str(doc_id)})
         if not feed.get("feedId"):
             raise UncertainWrite("createFeed: no feedId", platform=self.platform)
-        self._own_feeds.add(str(feed["feedId"]))
+        self._own_feeds[str(feed["feedId"])] = order_id
         return str(feed["feedId"])
 
-    def fulfillment_in_flight(self) -> list[str]:
-        """Ids of fulfillment feeds still IN_QUEUE/IN_PROGRESS that this connector did not
-        submit itself (so they may be an earlier attempt's), via getFeeds."""
+    def fulfillment_in_flight(self, order_id: str) -> list[str]:
+        """Ids of fulfillment feeds still IN_QUEUE/IN_PROGRESS (getFeeds) that may concern
+        the order: all but those this connector submitted itself for other orders."""
         params: dict[str, Any] = {
             "feedTypes": FULFILLMENT_FEED_TYPE, "marketplaceIds": self.marketplace_id,
             "processingStatuses": ",".join(IN_FLIGHT),
@@ -153,7 +153,7 @@ class FulfillmentOps:
             answer = self._call("GET", f"{FEEDS}/feeds", params=params)
             found.extend(str(f.get("feedId")) for f in answer.get("feeds") or []
                          if isinstance(f, dict) and f.get("processingStatus") in IN_FLIGHT
-                         and str(f.get("feedId")) not in self._own_feeds)
+                         and self._own_feeds.get(str(f.get("feedId")), order_id) == order_id)
             if not answer.get("nextToken"):
                 break
             params = {"nextToken": answer["nextToken"]}
