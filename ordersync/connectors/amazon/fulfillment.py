@@ -15,9 +15,9 @@ ShipperTrackingNumber, Items of AmazonOrderItemCode + Quantity) and ``amzn-envel
 Exactly once: one feed per order (the loop hands the connector one order at a time and
 records one receipt per order, so a shared feed would not fit it cleanly); ``createFeed`` is not
 idempotent and getFeed's ``Feed`` does not name its input document, so after a lost answer
-or a crash the reconciliation (``fulfillment_in_flight``) waits until no fulfillment feed the
-connector cannot account for is still queued or processing; then the order's status says
-whether it shipped.
+or a crash the reconciliation (``fulfillment_in_flight``) waits until no fulfillment feed that
+may be the order's (any but this connector's own feeds for other orders) is still queued or
+processing; then the order's status says whether it shipped.
 """
 
 from __future__ import annotations
