@@ -244,7 +244,7 @@ def test_confirm_shipment_with_other_carrier(connector, twin, served) -> None:
 def test_shipment_checks(connector, twin) -> None:
     order_id = twin.place_order()
     line = twin.state.orders[order_id].items[0]["OrderItemId"]
-    with pytest.raises(ValueError, match="carrierName"):
+    with pytest.raises(ValidationError, match="carrierName"):  # a FatalError: this order only
         connector.confirm_shipment(order_id, Shipment((ShipmentLine(line, 1),), NOW,
                                                       tracking_number="X"))
     with pytest.raises(ValidationError, match="more than ordered"):

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ordersync.connectors.amazon import mapping
+from ordersync.connectors.amazon import fulfillment, mapping
 from ordersync.orders import Shipment, ShipmentLine
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID
 from tests.amazon.helpers import CLIENT_ID, REFRESH, SECRET
@@ -135,3 +135,35 @@ def test_quantities_feed_matches_the_listings_feed_schema() -> None:
     validator = jsonschema.Draft7Validator(schema)
     validator.validate(example)  # the validator is set up right
     validator.validate(mapping.quantities_feed(SELLER_ID, {"A": 1, "B/2": 0}))
+
+
+def test_fulfillment_feed(validate, api, twin) -> None:
+    """A shipment without tracking: the order fulfillment feed through the Feeds API."""
+    order_id = twin.place_order()
+    item = twin.state.orders[order_id].items[0]["OrderItemId"]
+    spec = {"contentType": fulfillment.XML_CONTENT_TYPE}
+    validate(spec, "CreateFeedDocumentSpecification", "feeds")
+    document = api.post("/feeds/2021-06-30/documents", json=spec).json()
+    content = fulfillment.fulfillment_feed(SELLER_ID, order_id, Shipment(
+        (ShipmentLine(item, 1),), datetime(2024, 5, 1, tzinfo=UTC)))
+    httpx.put(document["url"], content=content,
+              headers={"Content-Type": fulfillment.XML_CONTENT_TYPE}).raise_for_status()
+    body = {"feedType": fulfillment.FULFILLMENT_FEED_TYPE, "marketplaceIds": [MARKETPLACE_ID],
+            "inputFeedDocumentId": document["feedDocumentId"]}
+    validate(body, "CreateFeedSpecification", "feeds")
+    created = api.post("/feeds/2021-06-30/feeds", json=body)
+    assert created.status_code == 202
+    feed_id = created.json()["feedId"]
+    listed = api.get("/feeds/2021-06-30/feeds", params={
+        "feedTypes": fulfillment.FULFILLMENT_FEED_TYPE, "processingStatuses": "IN_QUEUE"})
+    validate(listed.json(), "GetFeedsResponse", "feeds")
+    assert [f["feedId"] for f in listed.json()["feeds"]] == [feed_id]
+    for _ in range(3):
+        feed = api.get(f"/feeds/2021-06-30/feeds/{feed_id}").json()
+        validate(feed, "Feed", "feeds")
+    assert feed["processingStatus"] == "DONE" and feed["feedType"] == body["feedType"]
+    report = api.get(f"/feeds/2021-06-30/documents/{feed['resultFeedDocumentId']}").json()
+    validate(report, "FeedDocument", "feeds")
+    assert fulfillment.report_errors(httpx.get(report["url"]).content) == {}
+    listings = api.get("/feeds/2021-06-30/feeds", params={"feedTypes": mapping.FEED_TYPE})
+    assert listings.json()["feeds"] == []  # getFeeds filters by type

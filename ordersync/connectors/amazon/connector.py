@@ -7,6 +7,9 @@ Beyond the protocol, for the pending-order flow (PRODUCT.md section 2):
 - ``order_statuses(ids)``: current OrderStatus of given orders (getOrders by AmazonOrderIds),
   e.g. to find pending orders Amazon cancelled (fraud check);
 - ``fetch_order(id)``: one order in full (getOrder + getOrderItems), e.g. once it is paid.
+
+A shipment without a tracking number is confirmed with an order fulfillment feed
+(``ordersync.connectors.amazon.fulfillment``): asynchronous, followed with ``process_status``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ import httpx
 from ordersync.connectors.amazon import mapping
 from ordersync.connectors.amazon.auth import DEFAULT_TOKEN_URL, AmazonAuth
 from ordersync.connectors.amazon.feeds import FeedOps
+from ordersync.connectors.amazon.fulfillment import (
+    FULFILLMENT_FEED_TYPE,
+    FeedInFlight,
+    FulfillmentOps,
+)
 from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.connectors.base import KnownFilter
 from ordersync.http import (
@@ -50,7 +58,7 @@ MAX_PAGES = 10_000  # a safety stop
 IDS_PER_QUERY = 50  # getOrders AmazonOrderIds maxItems
 
 
-class AmazonConnector(FeedOps):
+class AmazonConnector(FeedOps, FulfillmentOps):
     """Orders, shipments and stock of one Amazon seller in one marketplace."""
 
     platform = "amazon"
@@ -83,6 +91,7 @@ class AmazonConnector(FeedOps):
             for op, (rate, burst) in RATE_LIMITS.items()
         }
         self.listed_statuses: dict[str, str] = {}
+        self._own_feeds: dict[str, str] = {}  # fulfillment feedId -> order, sent by this instance
         common = {"platform": self.platform, "limiter": Unlimited(), "transport": transport,
                   "sleep": sleep}
         self.client = ApiClient(api_url.rstrip("/"), auth=self.auth,
@@ -224,9 +233,17 @@ class AmazonConnector(FeedOps):
     # -- MarketplaceConnector writes and reconciliation -----------------------------------
 
     def confirm_shipment(self, order_id: str, shipment: Shipment) -> WriteReceipt:
-        """confirmShipment (204). Not idempotent: UncertainWrite propagates for the caller
-        to reconcile with ``is_shipped``."""
-        body = mapping.shipment_body(order_id, shipment, self.marketplace_id)
+        """confirmShipment (204); without a tracking number (which confirmShipment requires)
+        an order fulfillment feed, answered ``WriteReceipt(done=False, ref=feedId)``. Neither
+        is idempotent: UncertainWrite propagates for the caller to reconcile with
+        ``is_shipped``."""
+        if not shipment.tracking_number:
+            return WriteReceipt(done=False, ref=self.submit_fulfillment(order_id, shipment))
+        try:
+            body = mapping.shipment_body(order_id, shipment, self.marketplace_id)
+        except ValueError as exc:  # e.g. carrier Other without a name: this order only
+            raise ValidationError(f"confirmShipment {order_id}", platform=self.platform,
+                                  detail=str(exc)) from None
         response = self.client.request(
             "POST", f"{self._order_path(order_id)}/shipmentConfirmation", json=body,
             limiter=self.limiters["confirmShipment"],
@@ -236,7 +253,19 @@ class AmazonConnector(FeedOps):
         return WriteReceipt(done=True)
 
     def is_shipped(self, order_id: str) -> bool:
-        return self.get_order(order_id).get("OrderStatus") in mapping.SHIPPED_STATUSES
+        """Shipped or InvoiceUnconfirmed on Amazon. While a fulfillment feed that may be an
+        earlier attempt's for this order is still queued or processing (getFeed does not name
+        a feed's input, so any but this connector's own feeds for other orders), an unshipped
+        order raises FeedInFlight (retriable: look again later) rather than answering False
+        and inviting a second confirmation. The feeds
+        are listed *before* the order is read, so a feed finishing in between is seen."""
+        in_flight = self.fulfillment_in_flight(order_id)
+        shipped = self.get_order(order_id).get("OrderStatus") in mapping.SHIPPED_STATUSES
+        if in_flight and not shipped:
+            raise FeedInFlight(
+                f"order {order_id}: fulfillment feed(s) {', '.join(in_flight)} still "
+                "processing; looking again later", platform=self.platform)
+        return shipped
 
     def cancel_order(self, order_id: str, line_ids: Collection[str], reason: str) -> WriteReceipt:
         """Not available: Orders v0 has no seller cancellation (the spec's only writes are
@@ -249,8 +278,13 @@ class AmazonConnector(FeedOps):
         return self.get_order(order_id).get("OrderStatus") == mapping.CANCELED
 
     def process_status(self, ref: str) -> ProcessResult:
-        """State of a feed (``ref`` = feedId from ``submit_quantities``)."""
-        return mapping.feed_result(self._feed(ref))
+        """State of a feed (``ref`` = feedId from ``confirm_shipment`` or
+        ``submit_quantities``); a fulfillment feed's result comes from its processing
+        report."""
+        feed = self._feed(ref)
+        if feed.get("feedType") == FULFILLMENT_FEED_TYPE:
+            return self.fulfillment_result(feed)
+        return mapping.feed_result(feed)
 
     # -- stock ----------------------------------------------------------------------------
 

@@ -105,13 +105,16 @@ class FeedOps:
         doc_id = feed.get("resultFeedDocumentId")
         if not doc_id:
             return None
-        where = self._call("GET", f"{FEEDS}/documents/{quote(str(doc_id), safe='')}")
-        response = self._uploads.request("GET", str(where["url"]))
-        content = response.content
+        report = json.loads(self.document_content(str(doc_id)) or b"{}")
+        return report if isinstance(report, dict) else None
+
+    def document_content(self, document_id: str) -> bytes:
+        """A feed document's content: getFeedDocument, download, GZIP undone if Amazon says."""
+        where = self._call("GET", f"{FEEDS}/documents/{quote(document_id, safe='')}")
+        content = self._uploads.request("GET", str(where["url"])).content
         if where.get("compressionAlgorithm") == "GZIP":
             content = gzip.decompress(content)
-        report = json.loads(content or b"{}")
-        return report if isinstance(report, dict) else None
+        return content
 
     def listing_quantity(self, sku: str) -> int | None:
         """The merchant-fulfilled quantity Amazon has for a SKU (None: no such listing)."""

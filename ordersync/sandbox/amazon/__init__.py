@@ -32,6 +32,9 @@ carries ``x-amzn-RateLimit-Limit``, above the burst 429 ``QuotaExceeded``; error
   ``GET /feeds/2021-06-30/feeds?feedTypes=&createdSince=&pageSize=`` (getFeeds, newest first,
   nextToken); ``GET /feeds/2021-06-30/documents/{id}`` (getFeedDocument) -> ``{feedDocumentId,
   url}``, ``GET`` that url downloads it.
+- ``POST_ORDER_FULFILLMENT_DATA`` feeds (XML) confirm shipments without a tracking number:
+  see ``ordersync.sandbox.amazon.fulfillment`` (processing, XML report, the confirmations
+  ledger and ``GET /_sandbox/amazon/confirmations``).
 
 Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/rate-limits``,
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
@@ -46,7 +49,7 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
 - ``GET /_sandbox/amazon/listings/{sku}`` - ``{sku, quantity, productType}``;
   ``PUT`` the same path ``{quantity}`` creates/sets a listing.
 Python helpers: ``place_order``, ``pay``, ``fraud_cancel``, ``shipments_of``, ``quantity_of``,
-``add_listing``, ``revoke_tokens``, ``reset``.
+``add_listing``, ``revoke_tokens``, ``reset``, ``confirmations_of``, ``process_feeds``.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.sandbox.amazon.errors import Reject as _Reject
 from ordersync.sandbox.amazon.errors import errors
 from ordersync.sandbox.amazon.errors import fail as _fail
+from ordersync.sandbox.amazon.fulfillment import FulfillmentControls
 from ordersync.sandbox.amazon.state import AmazonState, OrderRecord
 from ordersync.sandbox.amazon.stock import StockRoutes
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -77,7 +81,7 @@ TOKEN_TTL = 3600
 OPEN_FOR_SHIPPING = ("Unshipped", "PartiallyShipped")
 
 
-class AmazonTwin(StockRoutes):
+class AmazonTwin(StockRoutes, FulfillmentControls):
     """In-memory Amazon: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -236,6 +240,7 @@ class AmazonTwin(StockRoutes):
             ("/_sandbox/amazon/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/amazon/listings/{sku:path}", self._ctl_listing, ["GET", "PUT"]),
         ]
+        table.extend(self._fulfillment_routes())
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 
     async def _token(self, request: Request) -> Response:

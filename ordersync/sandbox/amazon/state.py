@@ -1,4 +1,5 @@
-"""In-memory state of the Amazon twin: orders, listings, feed documents and feeds."""
+"""In-memory state of the Amazon twin: orders, listings, feed documents and feeds, and the
+ledger of shipment confirmations (``confirmations``: how each order was confirmed)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ordersync.sandbox.amazon.fulfillment import FULFILLMENT_FEED, apply_fulfillment_feed
+
 PLACEHOLDER_EMAIL = "pending-order@marketplace.amazon.invalid"
 DEFAULT_ADDRESS = {"Name": "Jan de Vries", "AddressLine1": "Kerkstraat 12 A",
                    "City": "Utrecht", "PostalCode": "3511 AB", "CountryCode": "NL",
                    "Phone": "+31 30 123 4567", "AddressType": "Residential"}
 FEED_STATES = ("IN_QUEUE", "IN_PROGRESS")  # over the first polls; then DONE (or FATAL)
+LISTINGS_FEED = "JSON_LISTINGS_FEED"
+VIA_API = "confirmShipment"
 
 
 def iso(moment: datetime) -> str:
@@ -104,9 +109,10 @@ class Feed:
     ended: datetime | None = None
     errors: list[str] = field(default_factory=list)
     result_document_id: str | None = None  # the processing report, once DONE or FATAL
+    feed_type: str = LISTINGS_FEED
 
     def public(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"feedId": self.feed_id, "feedType": "JSON_LISTINGS_FEED",
+        body: dict[str, Any] = {"feedId": self.feed_id, "feedType": self.feed_type,
                                 "marketplaceIds": self.marketplace_ids,
                                 "createdTime": iso(self.created),
                                 "processingStatus": self.status}
@@ -133,6 +139,7 @@ class AmazonState:
         self.feeds: dict[str, Feed] = {}
         self.page_tokens: dict[str, tuple[list[str], int]] = {}
         self.refused_skus: set[str] = set()  # feed messages for these SKUs get an ERROR issue
+        self.confirmations: list[dict[str, Any]] = []  # every accepted shipment confirmation
         self._ids = itertools.count(1)
 
     def _next(self) -> int:
@@ -199,17 +206,21 @@ class AmazonState:
         self._touch(record)
         return record
 
-    def ship(self, record: OrderRecord, detail: dict[str, Any]) -> None:
+    def ship(self, record: OrderRecord, detail: dict[str, Any], *, via: str = VIA_API,
+             feed_id: str | None = None) -> None:
+        """Ship the package ``detail`` (a confirmShipment PackageDetail, or the same fields
+        read from a fulfillment feed message) and record the confirmation in the ledger."""
+        fields = {key: detail.get(key) for key in (
+            "packageReferenceId", "carrierCode", "carrierName", "shippingMethod",
+            "trackingNumber", "shipDate")}
         for line in detail["orderItems"]:
             item = next(i for i in record.items if i["OrderItemId"] == line["orderItemId"])
             item["QuantityShipped"] += line["quantity"]
-            record.shipments.append({
-                "packageReferenceId": detail["packageReferenceId"],
-                "orderItemId": line["orderItemId"], "quantity": line["quantity"],
-                "carrierCode": detail["carrierCode"], "carrierName": detail.get("carrierName"),
-                "shippingMethod": detail.get("shippingMethod"),
-                "trackingNumber": detail["trackingNumber"], "shipDate": detail["shipDate"],
-            })
+            record.shipments.append({**fields, "orderItemId": line["orderItemId"],
+                                     "quantity": line["quantity"], "via": via})
+        self.confirmations.append({
+            "AmazonOrderId": record.order_id, "via": via, "feedId": feed_id, **fields,
+            "orderItems": [dict(line) for line in detail["orderItems"]]})
         done = all(i["QuantityShipped"] >= i["QuantityOrdered"] for i in record.items)
         record.status = "Shipped" if done else "PartiallyShipped"
         self._touch(record)
@@ -230,8 +241,10 @@ class AmazonState:
         self.documents[doc_id] = {"contentType": content_type, "content": None}
         return doc_id
 
-    def new_feed(self, document_id: str, marketplace_ids: list[str]) -> Feed:
-        feed = Feed(str(50000 + self._next()), document_id, marketplace_ids, self.now())
+    def new_feed(self, document_id: str, marketplace_ids: list[str],
+                 feed_type: str = LISTINGS_FEED) -> Feed:
+        feed = Feed(str(50000 + self._next()), document_id, marketplace_ids, self.now(),
+                    feed_type=feed_type)
         self.feeds[feed.feed_id] = feed
         return feed
 
@@ -252,6 +265,9 @@ class AmazonState:
 
     def _apply(self, feed: Feed) -> None:
         content = self.documents.get(feed.document_id, {}).get("content")
+        if feed.feed_type == FULFILLMENT_FEED:
+            apply_fulfillment_feed(self, feed, content)
+            return
         try:
             document = json.loads(content or b"")
             header, messages = document["header"], document["messages"]

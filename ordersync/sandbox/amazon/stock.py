@@ -12,8 +12,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ordersync.sandbox.amazon import fulfillment
 from ordersync.sandbox.amazon.errors import fail as _fail
-from ordersync.sandbox.amazon.state import AmazonState
+from ordersync.sandbox.amazon.state import LISTINGS_FEED, AmazonState
+
+FEED_TYPES = (LISTINGS_FEED, fulfillment.FULFILLMENT_FEED)
 
 
 class StockRoutes:
@@ -106,8 +109,8 @@ class StockRoutes:
         if not isinstance(body, dict):
             raise _fail(400, "Invalid Input", "body must be an object", headers=headers)
         markets = body.get("marketplaceIds")
-        if body.get("feedType") != "JSON_LISTINGS_FEED":
-            raise _fail(400, "Invalid Input", "the twin knows JSON_LISTINGS_FEED only",
+        if body.get("feedType") not in FEED_TYPES:
+            raise _fail(400, "Invalid Input", f"the twin knows {', '.join(FEED_TYPES)} only",
                         headers=headers)
         if not isinstance(markets, list) or self.marketplace_id not in markets:
             raise _fail(400, "Invalid Input", "marketplaceIds invalid", headers=headers)
@@ -115,7 +118,7 @@ class StockRoutes:
             if body.get("inputFeedDocumentId") not in self.state.documents:
                 raise _fail(400, "Invalid Input", "inputFeedDocumentId unknown",
                             headers=headers)
-            feed = self.state.new_feed(body["inputFeedDocumentId"], markets)
+            feed = self.state.new_feed(body["inputFeedDocumentId"], markets, body["feedType"])
         return JSONResponse({"feedId": feed.feed_id}, status_code=202, headers=headers)
 
     async def _get_feed(self, request: Request) -> Response:
@@ -132,6 +135,7 @@ class StockRoutes:
         headers = self._guard(request)
         query = request.query_params
         with self.state.lock:
+            fulfillment.tick(self.state)  # Amazon works through its queue meanwhile
             token = query.get("nextToken")
             if token:
                 if token not in self.state.page_tokens:
@@ -168,7 +172,7 @@ class StockRoutes:
         since, until = moment("createdSince"), moment("createdUntil")
         statuses = set(filter(None, (query.get("processingStatuses") or "").split(",")))
         found = [feed for feed in self.state.feeds.values()
-                 if "JSON_LISTINGS_FEED" in types
+                 if feed.feed_type in types
                  and (since is None or feed.created >= since)
                  and (until is None or feed.created <= until)
                  and (not statuses or feed.status in statuses)]
