@@ -69,6 +69,16 @@ def test_an_independent_oauth_client_is_accepted(served, twin, clock, method):
     assert [p["sku"] for p in response.json()] == ["TEE-1"]
 
 
+def test_oauth_in_the_authorization_header_is_accepted(served, clock):
+    """WooCommerce 3.0+ also reads the OAuth parameters from ``Authorization: OAuth ...``."""
+    client = oauth1.Client(KEY, client_secret=SECRET, signature_method="HMAC-SHA1",
+                           signature_type=oauth1.SIGNATURE_TYPE_AUTH_HEADER,
+                           timestamp=str(int(clock())))
+    url, headers, _ = client.sign(f"{served.url}{ORDERS}?per_page=3", http_method="GET")
+    assert headers["Authorization"].startswith("OAuth ")
+    assert httpx.get(url, headers=headers).status_code == 200
+
+
 def test_the_connector_signs_what_the_twin_verifies(served, twin, clock):
     seen: list[httpx.Request] = []
     auth = signed(twin)

@@ -28,6 +28,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class ApiKey:
     consumer_key: str
     consumer_secret: str
     permissions: str = "read_write"
-    nonces: dict[int, str] = field(default_factory=dict)
+    nonces: dict[float, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,10 @@ class Authenticator:
     def _check_timestamp_and_nonce(self, user: ApiKey, timestamp: str, nonce: str) -> None:
         now = int(self.clock())
         try:
-            stamp = int(timestamp)
+            stamp = float(timestamp)  # PHP compares the string numerically
         except ValueError:
             raise _error("Invalid timestamp.") from None
-        if stamp < now - VALID_WINDOW or stamp > now + VALID_WINDOW:
+        if not math.isfinite(stamp) or not now - VALID_WINDOW <= stamp <= now + VALID_WINDOW:
             raise _error("Invalid timestamp.")
         if nonce in user.nonces.values():
             raise _error("Invalid nonce - nonce has already been used.")
