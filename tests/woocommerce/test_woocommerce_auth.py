@@ -247,3 +247,15 @@ def test_link_headers_use_the_configured_site_url(clock):
         response = httpx.get(url)
     assert response.status_code == 200, response.text
     assert response.headers["Link"].startswith("<http://shop.example/wp-json/wc/v3/products?")
+
+
+def test_the_connector_auth_picks_basic_on_https_and_refuses_what_php_would_merge(clock):
+    auth = WooAuth(KEY, SECRET, clock=clock)
+    https = next(auth.auth_flow(httpx.Request("GET", "https://shop.example/wp-json/wc/v3/orders",
+                                              params={"page": 2})))
+    assert https.headers["authorization"].startswith("Basic ")
+    assert "oauth_" not in str(https.url)
+    with pytest.raises(ValueError, match="repeated or PHP-mangled"):
+        next(auth.auth_flow(httpx.Request("GET", "http://shop.example/x?a=1&a=2")))
+    with pytest.raises(ValueError, match="repeated or PHP-mangled"):
+        next(auth.auth_flow(httpx.Request("GET", "http://shop.example/x?a[]=1")))

@@ -215,11 +215,10 @@ class WooCommerceTwin:
         return f"{scheme}://{request.headers.get('host') or _netloc(str(request.base_url))}"
 
     async def _authenticate(self, request: Request) -> ApiKey | None:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
         incoming = Incoming(
-            method=request.method,
-            path=request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-            or request.url.path, query=tuple(parse_qsl(request.url.query,
-                                                       keep_blank_values=True)),
+            method=request.method, path=raw_path.decode("latin-1").split("?", 1)[0],
+            query=tuple(parse_qsl(request.url.query, keep_blank_values=True)),
             form=form_pairs(request.headers.get("content-type", ""), await request.body()),
             authorization=request.headers.get("authorization", ""), https=is_ssl(request))
         return self.auth.authenticate(incoming, self.site(request))
