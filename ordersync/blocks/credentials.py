@@ -108,21 +108,24 @@ class WooCommerceCredentials(Block):
     _block_type_slug: ClassVar[str] = "woocommerce-credentials"
     _description: ClassVar[str] = "Site URL and REST API consumer key/secret of a WooCommerce shop."
 
-    url: str = Field(description="Site URL, e.g. https://shop.example.")
+    url: str = Field(description="Site URL exactly as the shop knows it (WordPress > Settings > "
+                                 "General), e.g. https://shop.example. https: HTTP Basic auth; "
+                                 "http: OAuth 1.0a signed requests (the secret is never sent).")
     consumer_key: SecretStr = Field(description="Consumer key (ck_...).")
     consumer_secret: SecretStr = Field(description="Consumer secret (cs_...).")
     rate_limits: bool = Field(default=True, description="Space requests politely.")
 
     @field_validator("url")
     @classmethod
-    def _https(cls, value: str) -> str:
-        url = httpx.URL(value)
-        local = url.host in {"localhost", "127.0.0.1", "::1"}
-        if url.scheme not in {"http", "https"} or not url.host:
-            raise ValueError("url must be the shop's address, like https://shop.example")
-        if url.scheme == "http" and not local:
-            raise ValueError("WooCommerce accepts API keys over HTTP Basic auth only on https: "
-                             "use the https:// address of the shop")
+    def _site_url(cls, value: str) -> str:
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            url = None
+        if url is None or url.scheme not in {"http", "https"} or not url.host:
+            raise ValueError("url must be the shop's address with its scheme, like "
+                             "https://shop.example (or http://shop.example: WooCommerce then "
+                             "takes OAuth 1.0a signed requests)")
         return value.rstrip("/")
 
     def get_client(self):

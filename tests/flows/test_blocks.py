@@ -74,10 +74,22 @@ def test_bolcom_to_shopify_connection_still_loads_as_before(prefect_server):
     assert loaded.settings("blocks-bol-shop").pending_orders == "reserve"
 
 
-@pytest.mark.parametrize("url", ["http://shop.example", "shop.example", "ftp://shop.example"])
-def test_woocommerce_url_must_be_https_with_a_message_that_says_so(url):
-    with pytest.raises(ValidationError, match="https://"):
+@pytest.mark.parametrize("url", ["shop.example", "ftp://shop.example", "https://"])
+def test_woocommerce_url_must_be_a_site_address_with_a_message_that_says_so(url):
+    with pytest.raises(ValidationError, match="https://shop.example"):
         WooCommerceCredentials(url=url, consumer_key="ck", consumer_secret="cs")
+
+
+@pytest.mark.parametrize("url", ["http://shop.example/", "https://shop.example"])
+def test_woocommerce_http_sites_are_accepted_with_oauth_and_secrets_stay_secret(url):
+    """WooCommerce takes OAuth 1.0a over plain http (the connector signs; Basic only on
+    https), so an http shop is a valid block; the key pair stays SecretStr."""
+    block = WooCommerceCredentials(url=url, consumer_key="ck_k3y", consumer_secret="cs_s3cr3t")
+    assert block.url == url.rstrip("/")
+    assert "cs_s3cr3t" not in repr(block) and "cs_s3cr3t" not in block.model_dump_json()
+    with block.get_client() as connector:
+        assert isinstance(connector, WooCommerceConnector) and connector.url == block.url
+        assert "cs_s3cr3t" not in repr(connector)
 
 
 def test_pending_orders_mode_is_validated():

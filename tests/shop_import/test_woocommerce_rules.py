@@ -58,7 +58,7 @@ def woo(twin, served, clock, shop_store):
     twin.set_currency("EUR")
     clock.now = START
     connector = WooCommerceConnector(url=served.url, consumer_key=KEY, consumer_secret=SECRET,
-                                     sleep=lambda s: None)
+                                     sleep=lambda s: None, clock=clock)
     yield context(shop_store, connector, clock.hub)
     connector.close()
 

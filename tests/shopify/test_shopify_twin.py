@@ -128,3 +128,24 @@ def test_reset_and_stats_routes(http, served, twin):
     assert stats["requests"] == 1 and stats["throttled"] == 0
     assert httpx.post(f"{served.url}/_sandbox/reset").status_code == 204
     assert twin.all_orders() == []
+
+
+def test_fulfillment_order_lines_name_the_inventory_item_not_the_variant(http, twin):
+    """A fulfillment order line's ``inventory_item_id`` is the variant's inventory item (the
+    id ``inventory_levels.json`` knows, as in the fixtures: item 808950810), not its variant
+    id; a custom line (no variant) has none."""
+    product = twin.catalog.add_product("Mug", [{"sku": "MUG-350", "quantity": 5}])
+    [variant] = product["variants"]
+    assert variant["inventory_item_id"] != variant["id"]
+    order = http.post(f"{API}/orders.json", json={"order": {"line_items": [
+        {"variant_id": variant["id"], "quantity": 2},
+        {"title": "Gift wrap", "quantity": 1, "price": "2.00"},
+    ]}}).json()["order"]
+    [fo] = http.get(f"{API}/orders/{order['id']}/fulfillment_orders.json").json()[
+        "fulfillment_orders"]
+    by_variant = {line["variant_id"]: line for line in fo["line_items"]}
+    assert by_variant[variant["id"]]["inventory_item_id"] == variant["inventory_item_id"]
+    assert by_variant[None]["inventory_item_id"] is None
+    levels = http.get(f"{API}/inventory_levels.json", params={
+        "inventory_item_ids": by_variant[variant["id"]]["inventory_item_id"]}).json()
+    assert [level["available"] for level in levels["inventory_levels"]] == [5]

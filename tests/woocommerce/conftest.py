@@ -40,8 +40,8 @@ def _fresh(request) -> None:
 
 
 @pytest.fixture
-def connector(served: ServedApp) -> Iterator[WooCommerceConnector]:
+def connector(served: ServedApp, clock: FakeClock) -> Iterator[WooCommerceConnector]:
     conn = WooCommerceConnector(url=served.url, consumer_key=KEY, consumer_secret=SECRET,
-                                sleep=lambda s: None)
+                                sleep=lambda s: None, clock=clock)
     yield conn
     conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from ordersync.connectors.woocommerce.auth import WooAuth
 from ordersync.orders import Address, MarketplaceOrder, OrderLine
 
 KEY, SECRET = "ck_0123456789abcdef", "cs_secret_fedcba9876543210"
@@ -59,3 +60,9 @@ def shopper_order(product_ids: list[int], status: str = "processing", **kw) -> d
     }
     body.update(kw)
     return body
+
+
+def signed(twin) -> WooAuth:
+    """The connector's auth for raw requests to a served twin (OAuth over http, the twin's
+    clock for the timestamp)."""
+    return WooAuth(KEY, SECRET, clock=twin.store.clock)

@@ -12,7 +12,7 @@ import pytest
 from ordersync.connectors.woocommerce import pick_category, shop_order
 from ordersync.connectors.woocommerce.mapping import FINISHED
 from ordersync.sandbox.common import ServedApp
-from tests.woocommerce.helpers import KEY, SECRET, shopper_order
+from tests.woocommerce.helpers import shopper_order, signed
 
 
 @pytest.fixture
@@ -22,8 +22,8 @@ def product(twin):
     return twin.add_product("Tee", "TEE-1", "12.50", categories=(parent["id"], child["id"]))
 
 
-def _api(served: ServedApp, path: str, **params) -> httpx.Response:
-    return httpx.get(f"{served.url}/wp-json/wc/v3/{path}", params=params, auth=(KEY, SECRET))
+def _api(served: ServedApp, twin, path: str, **params) -> httpx.Response:
+    return httpx.get(f"{served.url}/wp-json/wc/v3/{path}", params=params, auth=signed(twin))
 
 
 def test_status_filter_leaves_out_finished(connector, twin, product):
@@ -117,7 +117,7 @@ def test_notes_status_and_tracking_writes(connector, twin, product):
 
 
 def test_per_page_over_100_is_refused_like_woocommerce(served, twin):
-    response = _api(served, "orders", per_page=101)
+    response = _api(served, twin, "orders", per_page=101)
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "rest_invalid_param" and body["data"]["status"] == 400
@@ -127,11 +127,11 @@ def test_per_page_over_100_is_refused_like_woocommerce(served, twin):
 def test_headers_and_link(served, twin, product):
     for _ in range(5):
         twin.place_order(shopper_order([product["id"]]))
-    response = _api(served, "orders", per_page=2, page=2)
+    response = _api(served, twin, "orders", per_page=2, page=2)
     assert response.headers["X-WP-Total"] == "5" and response.headers["X-WP-TotalPages"] == "3"
     link = response.headers["Link"]
     assert 'rel="prev"' in link and 'rel="next"' in link and "page=3" in link
-    assert _api(served, "orders", per_page=2, page=4).json()["code"] == (
+    assert _api(served, twin, "orders", per_page=2, page=4).json()["code"] == (
         "rest_post_invalid_page_number")
 
 

@@ -24,10 +24,10 @@ def product(twin):
     return twin.add_product("Tee", "TEE-1", "12.50")
 
 
-def fresh_connector(served) -> WooCommerceConnector:
+def fresh_connector(served, clock) -> WooCommerceConnector:
     """Another process: a new connector that knows nothing but the cursor."""
     return WooCommerceConnector(url=served.url, consumer_key=KEY, consumer_secret=SECRET,
-                                sleep=lambda s: None)
+                                sleep=lambda s: None, clock=clock)
 
 
 def place(twin, clock, product, n: int, step: float = 60, **kw) -> list[int]:
@@ -89,7 +89,7 @@ def test_cursor_resumes_in_a_new_process_with_orders_created_and_trashed_meanwhi
     newer = place(twin, clock, product, 1)
     twin.set_status(placed[5], "trash")
     twin.set_status(placed[150], "trash")
-    with fresh_connector(served) as other:
+    with fresh_connector(served, clock) as other:
         rest = list(other.order_pages(created_since=start, cursor=first.cursor))
     assert ids_of(rest) == placed[100:] + newer  # nothing skipped, nothing repeated
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.woocommerce.helpers import KEY, SECRET, shopper_order
+from tests.woocommerce.helpers import shopper_order, signed
 from tests.woocommerce.test_woocommerce_spec_shape import SPECS, _check, _table
 
 DOCS = SPECS / "woocommerce"
@@ -20,9 +20,9 @@ def doc(name: str) -> str:
     return path.read_text()
 
 
-def get(served, path: str, **params) -> httpx.Response:
+def get(served, twin, path: str, **params) -> httpx.Response:
     response = httpx.get(f"{served.url}/wp-json/wc/v3/{path}", params=params,
-                         auth=(KEY, SECRET))
+                         auth=signed(twin))
     assert response.status_code == 200, response.text
     return response
 
@@ -35,7 +35,7 @@ def test_products_and_their_categories(served, twin):
     text = doc("products.md")
     parent = twin.add_category("Clothing")
     twin.add_product("Tee", "TEE-1", "12.50", categories=(parent["id"],))
-    [product] = get(served, "products", per_page=100).json()
+    [product] = get(served, twin, "products", per_page=100).json()
     _check(product, _table(text, "## Product properties ##"), "product")
     _check(product["categories"][0], _table(text, "### Product - Categories properties ###"),
            "product.categories")
@@ -47,11 +47,11 @@ def test_categories(served, twin):
     text = doc("product-categories.md")
     top = twin.add_category("Clothing")
     twin.add_category("T-shirts", top["id"])
-    items = get(served, "products/categories", per_page=100).json()
+    items = get(served, twin, "products/categories", per_page=100).json()
     assert [c["name"] for c in items] == ["Clothing", "T-shirts"]  # orderby name by default
     for item in items:
         _check(item, _table(text, "## Product category properties ##"), "category")
-    assert [c["name"] for c in get(served, "products/categories", parent=top["id"]).json()] \
+    assert [c["name"] for c in get(served, twin, "products/categories", parent=top["id"]).json()] \
         == ["T-shirts"]
 
 
@@ -59,8 +59,8 @@ def test_customers(served, twin):
     text = doc("customers.md")
     created = twin.store.create_customer({"email": "jan@example.nl", "first_name": "Jan",
                                           "billing": {"phone": "+31600000001"}})
-    [listed] = get(served, "customers", email="jan@example.nl").json()
-    one = get(served, f"customers/{created['id']}").json()
+    [listed] = get(served, twin, "customers", email="jan@example.nl").json()
+    one = get(served, twin, f"customers/{created['id']}").json()
     for customer in (listed, one):
         _check(customer, without(_table(text, "## Customer properties ##"), WRITE_ONLY),
                "customer")
@@ -74,11 +74,11 @@ def test_order_notes(served, twin):
     text = doc("order-notes.md")
     product = twin.add_product("Tee", "TEE-1")
     oid = twin.place_order(shopper_order([product["id"]]))["id"]
-    response = httpx.post(f"{served.url}/wp-json/wc/v3/orders/{oid}/notes", auth=(KEY, SECRET),
+    response = httpx.post(f"{served.url}/wp-json/wc/v3/orders/{oid}/notes", auth=signed(twin),
                           json={"note": "Packed", "customer_note": False})
     assert response.status_code == 201
     twin.set_status(oid, "completed")
-    notes = get(served, f"orders/{oid}/notes").json()
+    notes = get(served, twin, f"orders/{oid}/notes").json()
     assert [n["note"] for n in notes] == [
         "Order status changed from Processing to Completed.", "Packed"]
     for note in notes:
@@ -88,13 +88,13 @@ def test_order_notes(served, twin):
 
 def test_settings_currency(served, twin):
     twin.set_currency("PLN")
-    setting = get(served, "settings/general/woocommerce_currency").json()
+    setting = get(served, twin, "settings/general/woocommerce_currency").json()
     assert setting["id"] == "woocommerce_currency" and setting["value"] == "PLN"
     assert setting["type"] == "select" and "EUR" in setting["options"]
-    group = get(served, "settings/general").json()
+    group = get(served, twin, "settings/general").json()
     assert {s["id"] for s in group} >= {"woocommerce_currency", "woocommerce_default_country"}
-    missing = httpx.get(f"{served.url}/wp-json/wc/v3/settings/general/nope", auth=(KEY, SECRET))
+    missing = httpx.get(f"{served.url}/wp-json/wc/v3/settings/general/nope", auth=signed(twin))
     assert missing.status_code == 404 and missing.json()["code"] == "rest_setting_setting_invalid"
     bad = httpx.put(f"{served.url}/wp-json/wc/v3/settings/general/woocommerce_currency",
-                    auth=(KEY, SECRET), json={"value": "XXX"})
+                    auth=signed(twin), json={"value": "XXX"})
     assert bad.status_code == 400 and bad.json()["code"] == "rest_setting_value_invalid"

@@ -25,11 +25,12 @@ def test_implements_the_webshop_protocol(connector):
     assert SECRET not in repr(connector)
 
 
-def test_wrong_secret_is_an_auth_error_without_the_secret(served):
-    conn = WooCommerceConnector(url=served.url, consumer_key=KEY, consumer_secret="cs_wrong")
+def test_wrong_secret_is_an_auth_error_without_the_secret(served, clock):
+    conn = WooCommerceConnector(url=served.url, consumer_key=KEY, consumer_secret="cs_wrong",
+                                clock=clock)
     with pytest.raises(AuthError) as err:
         conn.get_order("1")
-    assert err.value.status == 401 and "cannot list resources" in str(err.value)
+    assert err.value.status == 401 and "signature does not match" in str(err.value)
     assert "cs_wrong" not in str(err.value)
     conn.close()
     raw = httpx.get(f"{served.url}/wp-json/wc/v3/orders")

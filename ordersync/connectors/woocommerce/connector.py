@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from ordersync.connectors.woocommerce.auth import WooAuth
 from ordersync.connectors.woocommerce.mapping import (
     COMPLETED,
     iso,
@@ -44,17 +45,23 @@ class WooCommerceConnector(WooShopImport, WooStock):
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter: RateLimiter | Unlimited | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """``rate_limits`` True spaces requests politely (``POLITE_RATE``/s per site)."""
+        """``url`` is the site URL exactly as WooCommerce knows it (the OAuth signature covers
+        it): https -> HTTP Basic, http -> OAuth 1.0a signed with ``clock``'s time (see
+        ``auth``). ``rate_limits`` True spaces requests politely (``POLITE_RATE``/s per site)."""
         if not consumer_key or not consumer_secret:
             raise ValueError("woocommerce: a consumer key and secret are required")
+        if httpx.URL(url).scheme not in ("http", "https"):
+            raise ValueError("woocommerce: the site URL must be http:// or https://")
         self.url = url.rstrip("/")
         self.account = httpx.URL(self.url).host or self.url
         if limiter is None:
             limiter = (limiter_for(f"woocommerce:{self.account}", POLITE_RATE, POLITE_BURST)
                        if rate_limits else Unlimited())
         self.client = ApiClient(
-            self.url, platform=self.platform, auth=httpx.BasicAuth(consumer_key, consumer_secret),
+            self.url, platform=self.platform, auth=WooAuth(consumer_key, consumer_secret,
+                                                           clock=clock),
             headers={"Accept": "application/json"}, limiter=limiter, transport=transport,
             sleep=sleep,
         )

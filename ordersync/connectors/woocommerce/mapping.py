@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ COMPLETED = frozenset({"completed"})
 CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
 FINISHED = COMPLETED | CANCELLED
 """Statuses the initial backfill leaves out."""
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", re.ASCII)
 
 
 def iso(when: datetime) -> str:
@@ -25,11 +27,24 @@ def iso(when: datetime) -> str:
     return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
+def wc_date(value: str) -> datetime:
+    """A WooCommerce date field exactly as the REST API prints it (``Y-m-d\\TH:i:s``: whole
+    seconds, no zone suffix, local or gmt alike) as a naive datetime; anything else (a fraction,
+    a ``Z`` or offset, a bare date) is a VALIDATION ``MappingError``."""
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        raise MappingError(ErrorReason.VALIDATION,
+                           f"date {value!r} is not WooCommerce's YYYY-MM-DDTHH:MM:SS")
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise MappingError(ErrorReason.VALIDATION, f"date {value!r} does not exist") from None
+
+
 def gmt(value: str | None) -> datetime | None:
-    """A ``*_gmt`` field as an aware UTC datetime."""
+    """A ``*_gmt`` field as an aware UTC datetime (None when empty; strict, see ``wc_date``)."""
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=UTC)
+    return wc_date(value).replace(tzinfo=UTC)
 
 
 def _text(value: Any) -> str | None:

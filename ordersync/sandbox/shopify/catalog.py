@@ -59,7 +59,14 @@ class Catalog:
 
     def __init__(self, store: ShopStore) -> None:
         self.store = store
+        store.inventory_item_of = self.inventory_item_of
         self.reset()
+
+    def inventory_item_of(self, variant_id: int | None) -> int | None:
+        """The inventory item of a variant (a fulfillment order line's ``inventory_item_id``);
+        None for a custom line or an unknown variant."""
+        variant = self.variants.get(variant_id or 0)
+        return variant["inventory_item_id"] if variant else None
 
     def reset(self) -> None:
         with self.store.lock:

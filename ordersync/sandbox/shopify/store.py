@@ -79,6 +79,8 @@ class ShopStore:
             "legacy": False, "active": True,
             "admin_graphql_api_id": _gid("Location", 71_250_000_001),
         }
+        self.inventory_item_of: Callable[[int | None], int | None] = lambda variant: None
+        """A variant's inventory item id (the catalogue sets this; None: no such variant)."""
         self.reset()
 
     def reset(self) -> None:
@@ -352,8 +354,8 @@ class ShopStore:
             {
                 "id": self.next_id(), "shop_id": SHOP_ID, "fulfillment_order_id": ident,
                 "quantity": li["quantity"], "line_item_id": li["id"],
-                "inventory_item_id": li["variant_id"], "fulfillable_quantity": li["quantity"],
-                "variant_id": li["variant_id"],
+                "inventory_item_id": self.inventory_item_of(li["variant_id"]),
+                "fulfillable_quantity": li["quantity"], "variant_id": li["variant_id"],
             }
             for li in order["line_items"] if li["requires_shipping"]
         ]

@@ -17,6 +17,7 @@ STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refun
 EMPTY_BILLING = {k: "" for k in ("first_name", "last_name", "company", "address_1", "address_2",
                                  "city", "state", "postcode", "country", "email", "phone")}
 EMPTY_SHIPPING = {k: v for k, v in EMPTY_BILLING.items() if k != "email"}
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"  # PHP's Y-m-d\TH:i:s
 
 
 class WooError(Exception):
@@ -92,9 +93,10 @@ class WooStore:
         return datetime.fromtimestamp(self.clock(), tz=UTC).replace(microsecond=0)
 
     def stamp(self, when: datetime | None = None) -> tuple[str, str]:
-        """(site-local, gmt) strings as WooCommerce prints them."""
-        when = (when or self.now()).astimezone(UTC).replace(tzinfo=None)
-        return (when + self.utc_offset).isoformat(), when.isoformat()
+        """(site-local, gmt) strings as WooCommerce prints them: ``Y-m-d\\TH:i:s``, whole
+        seconds, no zone suffix (``wc_rest_prepare_date_response``), whatever ``when`` holds."""
+        when = (when or self.now()).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        return (when + self.utc_offset).strftime(DATE_FORMAT), when.strftime(DATE_FORMAT)
 
     def touch(self, order: Json) -> None:
         order["date_modified"], order["date_modified_gmt"] = self.stamp()

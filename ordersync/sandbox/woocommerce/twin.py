@@ -1,7 +1,15 @@
 """WooCommerceTwin: an in-memory WooCommerce REST API v3 (the parts ordersync uses).
 
-API routes (HTTP Basic auth ``consumer_key:consumer_secret``; 401
-``{"code": "woocommerce_rest_cannot_view", ...}`` otherwise), under ``/wp-json/wc/v3/``:
+Authentication as WooCommerce's (``ordersync.sandbox.woocommerce.auth``): HTTP Basic (or the
+``consumer_key``/``consumer_secret`` query parameters) only over https, OAuth 1.0a one-legged
+(``oauth_*`` query parameters, HMAC-SHA1/256) over http and https; bad credentials are 401
+``woocommerce_rest_authentication_error`` (or ``..._missing_parameter``), none at all the
+endpoint's 401 ``woocommerce_rest_cannot_view``/``cannot_create``/``cannot_edit``. Served by
+``ServedApp`` the twin is plain http (OAuth); serve it with TLS for Basic.
+``Link`` headers and the OAuth base string use the site URL (``site_url``, default the
+address the request was sent to). Dates are ``YYYY-MM-DDTHH:MM:SS`` (whole seconds).
+
+API routes, under ``/wp-json/wc/v3/``:
 - ``GET orders`` (``status`` comma list, default any = all but trash; ``after``, ``before``,
   ``modified_after``, ``modified_before``, ``dates_are_gmt``, ``include``, ``exclude``,
   ``customer``, ``product``, ``page``, ``offset``,
@@ -36,19 +44,18 @@ Control routes (merchant actions; never faulted), under ``/_sandbox/woocommerce/
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.sandbox.common import TwinControls, build_app
+from ordersync.sandbox.woocommerce.auth import ApiKey, Authenticator, Incoming, form_pairs
 from ordersync.sandbox.woocommerce.settings import general_settings, get_setting, update_setting
 from ordersync.sandbox.woocommerce.store import STATUSES, Json, WooError, WooStore
 
@@ -82,6 +89,39 @@ def _gmt(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def is_ssl(request: Request) -> bool:
+    """WordPress's ``is_ssl()``: the connection is TLS. uvicorn derives the ASGI scheme from a
+    local client's ``X-Forwarded-Proto``, which WordPress does not trust: such a request counts
+    as plain http (unless the server declares TLS through the ASGI ``tls`` extension)."""
+    if "tls" in request.scope.get("extensions", {}):
+        return True
+    return request.url.scheme == "https" and "x-forwarded-proto" not in request.headers
+
+
+def _netloc(url: str) -> str:
+    """``host[:port]`` of a URL."""
+    return urlsplit(url).netloc or url
+
+
+ANONYMOUS = {
+    "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+    "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
+    "create": ("woocommerce_rest_cannot_create",
+               "Sorry, you are not allowed to create resources."),
+    "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
+}
+
+
+def _anonymous(request: Request) -> WooError:
+    """The endpoint's permission check refusing a request without credentials (401)."""
+    ident = request.path_params.get("id")
+    item = ident is not None and request.url.path.rstrip("/").endswith(f"/{ident}")
+    kind = {"POST": "create", "PUT": "edit", "PATCH": "edit"}.get(
+        request.method, "view" if item else "list")
+    code, message = ANONYMOUS[kind]
+    return WooError(401, code, message)
+
+
 def _int(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
@@ -105,11 +145,18 @@ class WooCommerceTwin:
         *,
         clock: Callable[[], float] = time.time,
         utc_offset_hours: float = 1.0,
-        base_url: str = "https://shop.example",
+        site_url: str | None = None,
+        permissions: dict[str, str] | None = None,
     ) -> None:
-        """``keys`` maps consumer keys to their secrets."""
-        self.keys = dict(keys or {"ck_sandbox": "cs_sandbox"})
-        self.base_url = base_url
+        """``keys`` maps consumer keys to their secrets, ``permissions`` some of them to
+        ``read`` or ``write`` (default ``read_write``). ``site_url`` is the site's home URL
+        (its host and port; the scheme follows the request); None = the address the request
+        was sent to, as a site whose home URL follows the served host. ``clock`` is the site's
+        time: its dates and the OAuth timestamp window."""
+        self.keys = {key: ApiKey(key, secret, (permissions or {}).get(key, "read_write"))
+                     for key, secret in (keys or {"ck_sandbox": "cs_sandbox"}).items()}
+        self.site_url = site_url
+        self.auth = Authenticator(self.keys, clock)
         self.store = WooStore(clock, timedelta(hours=utc_offset_hours))
         self.controls = TwinControls(rate_limits=False)
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
@@ -118,6 +165,8 @@ class WooCommerceTwin:
 
     def reset(self) -> None:
         self.store.reset()
+        for key in self.keys.values():
+            key.nonces.clear()
 
     def add_category(self, name: str, parent: int = 0) -> Json:
         return self.store.create_category({"name": name, "parent": parent})
@@ -158,25 +207,27 @@ class WooCommerceTwin:
 
     # -- HTTP plumbing ------------------------------------------------------------------
 
-    def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("basic "):
-            try:
-                key, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return False
-        else:
-            key = request.query_params.get("consumer_key", "")
-            secret = request.query_params.get("consumer_secret", "")
-        return bool(key) and self.keys.get(key) == secret
+    def site(self, request: Request) -> str:
+        """The site URL (``home_url``) with the scheme ``is_ssl()`` gives this request."""
+        scheme = "https" if is_ssl(request) else "http"
+        if self.site_url is not None:
+            return f"{scheme}://{_netloc(self.site_url)}"
+        return f"{scheme}://{request.headers.get('host') or _netloc(str(request.base_url))}"
+
+    async def _authenticate(self, request: Request) -> ApiKey | None:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        incoming = Incoming(
+            method=request.method, path=raw_path.decode("latin-1").split("?", 1)[0],
+            query=tuple(parse_qsl(request.url.query, keep_blank_values=True)),
+            form=form_pairs(request.headers.get("content-type", ""), await request.body()),
+            authorization=request.headers.get("authorization", ""), https=is_ssl(request))
+        return self.auth.authenticate(incoming, self.site(request))
 
     def _api(self, handler: Handler) -> Handler:
         async def wrapped(request: Request) -> Response:
-            if not self._authorized(request):
-                return JSONResponse({"code": "woocommerce_rest_cannot_view",
-                                     "message": "Sorry, you cannot list resources.",
-                                     "data": {"status": 401}}, status_code=401)
             try:
+                if await self._authenticate(request) is None:
+                    raise _anonymous(request)
                 with self.store.lock:
                     return await handler(request)
             except WooError as exc:
@@ -207,7 +258,7 @@ class WooCommerceTwin:
                            "The page number requested is larger than the number of pages "
                            "available.")
         links = []
-        base = f"{self.base_url}{request.url.path}"
+        base = f"{self.site(request)}{request.url.path}"
         query = dict(request.query_params)
         for rel, number in (("prev", page - 1), ("next", page + 1)):
             if 1 <= number <= pages:
