@@ -21,12 +21,15 @@ log = logging.getLogger("ordersync.sync")
 
 MAX_MESSAGE = 1000
 _URL_QUERY = re.compile(r"(https?://[^\s?#]+)\?\S*")
-_SECRET_VALUE = re.compile(
+_SECRET_VALUE = re.compile(  # key=value, key: value, "key": "value"
     r"(?i)\b(access[_-]?token|refresh[_-]?token|client[_-]?secret|consumer[_-]?secret|"
-    r"consumer[_-]?key|api[_-]?key|token|secret|password|authorization|bearer)"
-    r"(['\"]?\s*[=:]\s*['\"]?|\s+)([^\s&,;'\"]+)"
+    r"consumer[_-]?key|api[_-]?key|token|secret|password|authorization)"
+    r"(['\"]?\s*[=:]\s*['\"]?)([^\s&,;'\"]+)"
 )
-_TOKEN_LIKE = re.compile(r"\b(shpat|shpca|shppa|shpss|ck|cs|Atzr\|)_?[A-Za-z0-9|_-]{6,}")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+_TOKEN_LIKE = re.compile(  # Shopify, WooCommerce and Amazon credential formats
+    r"\b(?:shp(?:at|ca|pa|ss)_|ck_|cs_)[A-Za-z0-9]{6,}|\bAtzr\|[A-Za-z0-9|_-]{6,}"
+)
 
 
 class ConnectionAuthFailed(RuntimeError):
@@ -51,6 +54,7 @@ def safe_message(exc: BaseException, *, with_type: bool = True) -> str:
     if with_type:
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     text = _URL_QUERY.sub(r"\1?...", text)
+    text = _BEARER.sub(r"\1 ***", text)
     text = _SECRET_VALUE.sub(r"\1\2***", text)
     text = _TOKEN_LIKE.sub("***", text)
     return text[:MAX_MESSAGE]

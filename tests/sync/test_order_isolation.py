@@ -20,7 +20,7 @@ from ordersync.orders import OrderStatus
 from ordersync.sandbox.stack import BOL_CLIENT_ID, SHOP
 from ordersync.store import Action
 from ordersync.sync import ConnectionSettings, SyncContext
-from ordersync.sync.guard import ConnectionAuthFailed
+from ordersync.sync.guard import ConnectionAuthFailed, safe_message
 from tests.sync.test_order_loop import cycle, shop_order
 
 S = OrderStatus
@@ -225,3 +225,16 @@ def test_marketplace_credentials_refused_in_push_stop_the_run_and_leave_the_orde
     assert sandbox.bolcom.shipments_of(bol_id) == []
     assert cycle(ctx).counts.get("pushed") == 1
     assert len(sandbox.bolcom.shipments_of(bol_id)) == 1
+
+
+def test_error_messages_carry_no_secrets():
+    exc = ValueError("POST https://shop.test/x.json?access_token=abc123secret failed; "
+                     "client_secret=s3cr3t, 'Authorization': 'Bearer eyJhbGciOi.x.y', "
+                     "token shpat_0123456789abcdef, key ck_0123456789 refresh Atzr|IwEBIexample")
+    message = safe_message(exc)
+    for secret in ("abc123secret", "s3cr3t", "eyJhbGciOi", "shpat_0123", "ck_0123",
+                   "Atzr|IwEB"):
+        assert secret not in message
+    assert message.startswith("ValueError: POST https://shop.test/x.json?... failed")
+    assert safe_message(ValueError("an access token was refused (check scopes)")) == \
+        "ValueError: an access token was refused (check scopes)"

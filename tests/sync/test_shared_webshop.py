@@ -6,9 +6,11 @@ marketplace's carrier code (checked on the marketplace twins)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
+from ordersync import sync
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.bolcom import BolcomTwin
@@ -166,3 +168,23 @@ def test_three_connections_in_one_shop_each_ship_and_cancel_their_own(shared, st
             "shipped" if status == S.SHIPPED else "cancelled") == 1, key
     for ctx in connections:
         ctx.close()
+
+
+def test_a_tracking_timeout_acts_only_on_its_own_connections_order(shared, store):
+    stack, _, _ = shared
+    shop = Shop(stack)
+    bol = stack.context(store, settings("bol"), marketplace="bolcom")
+    bol_id = stack.bolcom.place_order(items=[bol_item()])
+    cycle(bol)
+    if stack.shop_platform == "shopify":
+        stack.shopify.complete(shop.order_id(f"bolcom:{bol_id}"), None, None)
+    else:
+        stack.woocommerce.complete(shop.order_id(f"bolcom:{bol_id}"))
+    [(order_id, since)] = cycle(bol).waiting
+    due = since + bol.settings.tracking_wait + timedelta(seconds=1)
+    amz = stack.context(store, settings("amz"), marketplace="amazon", clock=lambda: due)
+
+    assert sync.tracking_timeout(amz, order_id).counts == {"skipped": 1}
+    assert store.get(order_id).status == S.WAITING
+    late_bol = stack.context(store, settings("bol"), marketplace="bolcom", clock=lambda: due)
+    assert sync.tracking_timeout(late_bol, order_id).counts == {"shipped_without_tracking": 1}
