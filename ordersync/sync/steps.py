@@ -189,12 +189,30 @@ def detect_webshop_changes(ctx: SyncContext) -> StepResult:
                     _apply_state(ctx, record, state, result)
     except AuthError as exc:
         raise auth_failed(ctx, exc) from None
-    unresolved = store.first_unresolved_create(mp.platform, mp.account)
-    upto = min(run_start, unresolved) if unresolved else run_start
-    if upto < run_start:
-        result.add("watermark_held")
-    store.set_watermark(settings.name, WEBSHOP_STREAM, upto, now=ctx.clock())
+    store.set_watermark(settings.name, WEBSHOP_STREAM, _held(ctx, run_start, result),
+                        now=ctx.clock())
     return result
+
+
+def _held(ctx: SyncContext, run_start: datetime, result: StepResult) -> datetime:
+    """How far the watermark may move: not past the first attempt of an unresolved create,
+    and never further back than ``initial_lookback`` (a create stuck that long is logged)."""
+    mp, settings = ctx.marketplace, ctx.settings
+    unresolved = ctx.store.first_unresolved_create(mp.platform, mp.account)
+    if unresolved is None or unresolved >= run_start:
+        return run_start
+    result.add("watermark_held")
+    floor = run_start - settings.initial_lookback
+    if unresolved < floor:
+        log.warning(
+            "connection %s: a webshop create has been unresolved since %s; webshop changes "
+            "are read back %s at most",
+            settings.name,
+            unresolved.isoformat(),
+            settings.initial_lookback,
+        )
+        return floor
+    return unresolved
 
 
 def _apply_state(
