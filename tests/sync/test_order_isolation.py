@@ -238,3 +238,23 @@ def test_error_messages_carry_no_secrets():
     assert message.startswith("ValueError: POST https://shop.test/x.json?... failed")
     assert safe_message(ValueError("an access token was refused (check scopes)")) == \
         "ValueError: an access token was refused (check scopes)"
+
+
+def test_bolcom_twin_refuses_a_second_cancellation_of_an_item_like_bolcom(sandbox):
+    """The twin behaviour the resumable cancellation relies on: 202 for every well-formed
+    request, and the repeat's process status ends in FAILURE with bol.com's message."""
+    bol_id = sandbox.bolcom.place_order()
+    [item] = sandbox.bolcom.stored_order(bol_id)["orderItems"]
+    mp = sandbox.marketplace(rate_limits=False)
+    body = {"orderItems": [{"orderItemId": item["orderItemId"], "reasonCode": "OUT_OF_STOCK"}]}
+    first, again = (mp._call("PUT", "/retailer/orders/cancellation", body=body,
+                             idempotent=False)["processStatusId"] for _ in range(2))
+
+    def settled(ref):
+        return next(r for r in (mp.process_status(ref) for _ in range(5)) if r.state != "pending")
+
+    assert settled(first).state == "success"
+    refused = settled(again)
+    assert refused.state == "failure" and "no open quantity" in (refused.message or "")
+    assert mp.is_cancelled(bol_id)
+    mp.close()
