@@ -130,13 +130,14 @@ def _summary_artifact(connection: str, steps: dict[str, sync.StepResult]) -> Non
         "imported": imported.get("imported", 0),
         "quarantined": imported.get("quarantined", 0),
         "created": created.get("created", 0) + created.get("reconciled", 0),
-        "shipped": detected.get("shipped", 0) + sum(swept.values()),
+        "shipped": detected.get("shipped", 0)
+        + swept.get("shipped_with_tracking", 0)
+        + swept.get("shipped_without_tracking", 0),
         "waiting": detected.get("waiting", 0),
         "cancelled": detected.get("cancelled", 0),
         "pushed": pushed.get("pushed", 0) + pushed.get("reconciled", 0),
         "deferred": created.get("deferred", 0) + pushed.get("deferred", 0),
-        "errors": created.get("errors", 0)
-        + pushed.get("errors", 0)
+        "errors": sum(step.counts.get("errors", 0) for step in steps.values())
         + imported.get("quarantined", 0),
     }
     create_table_artifact(

@@ -31,6 +31,7 @@ class ErrorReason(StrEnum):
     SHIPMENT_FAILURE = "shipment_failure"  # the marketplace refused the shipment
     CANCELLATION_FAILURE = "cancellation_failure"
     PLATFORM_FAILURE = "platform_failure"  # persistent platform error
+    INTERNAL_ERROR = "internal_error"  # an unexpected exception while handling the order
 
 
 S = OrderStatus

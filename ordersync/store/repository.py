@@ -27,6 +27,7 @@ from ordersync.orders import (
     OrderLine,
     OrderStatus,
     Quarantined,
+    can_transition,
     check_transition,
 )
 from ordersync.store.migrate import upgrade
@@ -419,14 +420,41 @@ class Store:
 
     def fail_write(
         self, order_id: int, action: str, *, reason: ErrorReason, message: str, now: datetime
-    ) -> None:
-        """A permanent refusal: the order goes to ERROR with the reason; the intent fails."""
+    ) -> OrderStatus:
+        """A permanent refusal: the order goes to ERROR with the reason; the intent fails.
+
+        An order that may not go to ERROR (e.g. cancelled in the webshop, then refused by the
+        marketplace) goes to MANUAL with the reason instead, or keeps its status with the error
+        logged; never raises a status conflict. Returns the order's status afterwards."""
         with self.session() as s:
-            row = s.get_one(OrderRow, order_id)
-            row.status = check_transition(row.status, OrderStatus.ERROR)
-            row.error_reason, row.error_message, row.updated_at = str(reason), message, now
-            _event(s, order_id, now, "error", action, f"{reason}: {message}")
+            row = s.execute(
+                select(OrderRow).where(OrderRow.id == order_id).with_for_update()
+            ).scalar_one()
+            status = _flag_error(s, row, reason, message, now, kind=action)
             self._finish(s, order_id, action, "failed", now, error=message)
+            return status
+
+    def fail_unexpected(
+        self, order_id: int, action: str | None, *, message: str, now: datetime
+    ) -> OrderStatus:
+        """An unexpected exception while handling one order: the order goes to ERROR with
+        ``internal_error`` (MANUAL, or only logged, where ERROR is not allowed). A claimed
+        intent is released, not failed: the write may have happened, so whoever retries
+        looks the order up on the platform first. Returns the order's status afterwards."""
+        with self.session() as s:
+            row = s.execute(
+                select(OrderRow).where(OrderRow.id == order_id).with_for_update()
+            ).scalar_one()
+            status = _flag_error(s, row, ErrorReason.INTERNAL_ERROR, message, now,
+                                 kind=action or "internal_error")
+            if action is not None:
+                s.execute(
+                    update(RemoteWriteRow)
+                    .where(RemoteWriteRow.order_id == order_id, RemoteWriteRow.action == action)
+                    .values(owner=None, lease_until=None, last_error=message[:2000],
+                            updated_at=now)
+                )
+            return status
 
     def transition(
         self,
@@ -458,6 +486,17 @@ class Store:
             _event(s, order_id, now, level, kind, message)
             return True
 
+    def set_carrier_code(
+        self, order_id: int, *, code: str | None, name: str | None, now: datetime
+    ) -> None:
+        """The marketplace's carrier code (and name) chosen when the shipment is sent."""
+        with self.session() as s:
+            s.execute(
+                update(OrderRow)
+                .where(OrderRow.id == order_id)
+                .values(carrier_code=code, carrier_name=name, updated_at=now)
+            )
+
     def add_event(
         self,
         order_id: int,
@@ -488,12 +527,22 @@ class Store:
         )
 
     def orders_by_webshop_ids(
-        self, webshop_platform: str, webshop_account: str, ids: Collection[str]
+        self,
+        webshop_platform: str,
+        webshop_account: str,
+        ids: Collection[str],
+        *,
+        platform: str,
+        account: str,
     ) -> dict[str, OrderRecord]:
+        """The orders of one marketplace account with these webshop ids: a webshop shared by
+        several connections holds every connection's orders, and each acts on its own only."""
         if not ids:
             return {}
         records = self._records(
             and_(
+                OrderRow.platform == platform,
+                OrderRow.account == account,
                 OrderRow.webshop_platform == webshop_platform,
                 OrderRow.webshop_account == webshop_account,
                 OrderRow.webshop_order_id.in_(list(ids)),
@@ -501,6 +550,27 @@ class Store:
             None,
         )
         return {r.webshop_order_id: r for r in records if r.webshop_order_id}
+
+    def first_unresolved_create(self, platform: str, account: str) -> datetime | None:
+        """When the oldest webshop create of this marketplace account whose outcome is not
+        known yet was first tried (claimed, not done, the order still without a webshop id),
+        or None. The webshop may hold such an order without the hub knowing its id."""
+        with self.session() as s:
+            return s.execute(
+                select(func.min(RemoteWriteRow.created_at))
+                .join(OrderRow, OrderRow.id == RemoteWriteRow.order_id)
+                .where(
+                    RemoteWriteRow.action == Action.CREATE_IN_WEBSHOP,
+                    RemoteWriteRow.state.in_(("pending", "submitted")),
+                    RemoteWriteRow.attempts > 0,
+                    OrderRow.platform == platform,
+                    OrderRow.account == account,
+                    OrderRow.webshop_order_id.is_(None),
+                    OrderRow.status.in_(
+                        [OrderStatus.NOT_SHIPPED, OrderStatus.CANCELLATION_REQUEST]
+                    ),
+                )
+            ).scalar_one_or_none()
 
     def orders_to_confirm(
         self, platform: str, account: str, limit: int, after_id: int = 0
@@ -655,6 +725,23 @@ def _line_rows(order_id: int, lines: Sequence[OrderLine]) -> list[OrderLineRow]:
         )
         for line in lines
     ]
+
+
+def _flag_error(
+    s: Session, row: OrderRow, reason: ErrorReason, message: str, now: datetime, *, kind: str
+) -> OrderStatus:
+    """Put ``row`` in ERROR with the reason; where that is not allowed (cancelled), MANUAL:
+    the merchant takes over; a manual order keeps its status and gets the reason logged."""
+    current = OrderStatus(row.status)
+    note = ""
+    if can_transition(current, OrderStatus.ERROR) and current != OrderStatus.MANUAL:
+        row.status = str(OrderStatus.ERROR)
+    elif current != OrderStatus.MANUAL and can_transition(current, OrderStatus.MANUAL):
+        row.status = str(OrderStatus.MANUAL)
+        note = f" (it was {current}; the order is manual now: handle it on the platform)"
+    row.error_reason, row.error_message, row.updated_at = str(reason), message, now
+    _event(s, row.id, now, "error", kind, f"{reason}: {message}{note}")
+    return OrderStatus(row.status)
 
 
 def _event(

@@ -1,6 +1,7 @@
 """The order loop's steps as plain Python (no Prefect): testable, and reused by the flows."""
 
 from ordersync.sync.context import ConnectionSettings, SyncContext, utcnow
+from ordersync.sync.guard import ConnectionAuthFailed
 from ordersync.sync.steps import (
     StepResult,
     create_in_webshop,
@@ -13,6 +14,7 @@ from ordersync.sync.steps import (
 )
 
 __all__ = [
+    "ConnectionAuthFailed",
     "ConnectionSettings",
     "StepResult",
     "SyncContext",

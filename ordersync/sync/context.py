@@ -12,6 +12,7 @@ from typing import Literal
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.store import Store
 
+OVERLAP_MARGIN = timedelta(minutes=5)  # on top of the lease, for clock skew between systems
 PendingOrders = Literal["import", "reserve"]
 """Amazon orders awaiting payment: imported as ``pending``, or only reserved on Amazon."""
 
@@ -26,7 +27,9 @@ class ConnectionSettings:
 
     name: str
     tracking_wait: timedelta = timedelta(hours=3)
-    overlap: timedelta = timedelta(minutes=10)  # look-back when polling by last-modified time
+    # Look-back when polling the webshop by last-modified time; at least the lease (a run may
+    # hold an order, and its write, that long). None: the lease plus OVERLAP_MARGIN.
+    overlap: timedelta | None = None
     initial_lookback: timedelta = timedelta(days=1)  # first webshop poll
     lease: timedelta = timedelta(minutes=15)  # how long a run holds an order it writes
     batch_size: int = 200
@@ -47,6 +50,21 @@ class ConnectionSettings:
             raise ValueError("batch_size must be at least 1")
         if self.pending_orders not in ("import", "reserve"):
             raise ValueError("pending_orders must be 'import' or 'reserve'")
+        if self.lease <= timedelta(0):
+            raise ValueError("lease must be positive")
+        if self.overlap is None:
+            object.__setattr__(self, "overlap", self.lease + OVERLAP_MARGIN)
+        elif self.overlap < self.lease:
+            raise ValueError(
+                f"overlap ({self.overlap}) must be at least the lease ({self.lease}): a shorter "
+                "look-back can miss webshop changes made while a run held an order"
+            )
+
+    @property
+    def poll_overlap(self) -> timedelta:
+        """The look-back (derived from the lease when not set)."""
+        assert self.overlap is not None
+        return self.overlap
 
 
 @dataclass

@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
-from ordersync.http import FatalError, RetriableError, UnsupportedOperation
+from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
 from ordersync.orders import (
     ErrorReason,
     OrderStatus,
     Shipment,
     ShipmentLine,
     Tracking,
+    WebshopOrderState,
 )
 from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
 from ordersync.store.pending import PendingStore
 from ordersync.sync.context import SyncContext
+from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
 
 log = logging.getLogger("ordersync.sync")
 WEBSHOP_STREAM = "webshop_orders"
@@ -55,14 +57,19 @@ def import_orders(ctx: SyncContext) -> StepResult:
 
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     pending = PendingImport(ctx)
-    for batch in mp.fetch_open_orders(pending.known):
-        batch = pending.sort(batch)
-        saved = store.save_batch(batch, platform=mp.platform, account=mp.account, now=ctx.clock())
-        pending.saved(batch)
-        result.add("imported", saved.created + saved.repaired)
-        result.add("quarantined", saved.quarantined)
-        result.add("cancellation_requests", saved.cancellation_requests)
-    return result.merge(pending.finish())
+    try:
+        for batch in mp.fetch_open_orders(pending.known):
+            batch = pending.sort(batch)
+            saved = store.save_batch(
+                batch, platform=mp.platform, account=mp.account, now=ctx.clock()
+            )
+            pending.saved(batch)
+            result.add("imported", saved.created + saved.repaired)
+            result.add("quarantined", saved.quarantined)
+            result.add("cancellation_requests", saved.cancellation_requests)
+        return result.merge(pending.finish())
+    except AuthError as exc:
+        raise auth_failed(ctx, exc) from None
 
 
 # ---- 2. create in the webshop -----------------------------------------------------------
@@ -97,6 +104,18 @@ def create_in_webshop(ctx: SyncContext) -> StepResult:
 def _create_one(
     ctx: SyncContext, record: OrderRecord, attempts: int, intent_at: datetime, result: StepResult
 ) -> None:
+    try:
+        _create(ctx, record, attempts, intent_at, result)
+    except ConnectionAuthFailed:
+        raise
+    except Exception as exc:  # this order only; the intent stays for a look-up first
+        order_failed(ctx, record.id, record.external_id, Action.CREATE_IN_WEBSHOP, exc)
+        result.add("errors")
+
+
+def _create(
+    ctx: SyncContext, record: OrderRecord, attempts: int, intent_at: datetime, result: StepResult
+) -> None:
     shop, store = ctx.webshop, ctx.store
     order = record.to_marketplace_order()
     try:
@@ -114,6 +133,9 @@ def _create_one(
                 result.add("reconciled")
                 return
         webshop_id = shop.create_order(order)
+    except AuthError as exc:  # the connection is broken, not the order: stop the run
+        store.release_write(record.id, Action.CREATE_IN_WEBSHOP, error=str(exc), now=ctx.clock())
+        raise auth_failed(ctx, exc) from None
     except FatalError as exc:
         store.fail_write(
             record.id,
@@ -142,24 +164,67 @@ def _create_one(
 
 
 def detect_webshop_changes(ctx: SyncContext) -> StepResult:
-    """Read orders changed in the webshop since the watermark (minus overlap) and apply them."""
-    shop, store, settings, result = ctx.webshop, ctx.store, ctx.settings, StepResult()
-    run_start = ctx.clock()
+    """Read orders changed in the webshop since the watermark (minus overlap) and apply them
+    to this connection's own orders (a webshop may serve several connections).
+
+    The watermark never passes the first attempt of a create whose outcome is unknown: the
+    shop may hold that order already (and the merchant may ship it at once) while the hub
+    cannot recognise it until the create is reconciled; the next reads still cover it."""
+    mp, shop, store, settings = ctx.marketplace, ctx.webshop, ctx.store, ctx.settings
+    result, run_start = StepResult(), ctx.clock()
     mark = store.watermark(settings.name, WEBSHOP_STREAM)
-    since = (mark - settings.overlap) if mark else run_start - settings.initial_lookback
-    for page in shop.changed_orders(since):
-        records = store.orders_by_webshop_ids(
-            shop.platform, shop.account, [s.webshop_id for s in page]
-        )
-        for state in page:
-            record = records.get(state.webshop_id)
-            if record is None:
-                continue  # not an order the hub created
-            change = on_webshop_state(record.status, state)
-            if change is not None:
-                _apply(ctx, record, change.status, change.tracking, change.reason, result)
-    store.set_watermark(settings.name, WEBSHOP_STREAM, run_start, now=ctx.clock())
+    since = (mark - settings.poll_overlap) if mark else run_start - settings.initial_lookback
+    try:
+        for page in shop.changed_orders(since):
+            records = store.orders_by_webshop_ids(
+                shop.platform,
+                shop.account,
+                [s.webshop_id for s in page],
+                platform=mp.platform,
+                account=mp.account,
+            )
+            for state in page:
+                record = records.get(state.webshop_id)
+                if record is not None:  # else not an order of this connection
+                    _apply_state(ctx, record, state, result)
+    except AuthError as exc:
+        raise auth_failed(ctx, exc) from None
+    store.set_watermark(settings.name, WEBSHOP_STREAM, _held(ctx, run_start, result),
+                        now=ctx.clock())
     return result
+
+
+def _held(ctx: SyncContext, run_start: datetime, result: StepResult) -> datetime:
+    """How far the watermark may move: not past the first attempt of an unresolved create,
+    and never further back than ``initial_lookback`` (a create stuck that long is logged)."""
+    mp, settings = ctx.marketplace, ctx.settings
+    unresolved = ctx.store.first_unresolved_create(mp.platform, mp.account)
+    if unresolved is None or unresolved >= run_start:
+        return run_start
+    result.add("watermark_held")
+    floor = run_start - settings.initial_lookback
+    if unresolved < floor:
+        log.warning(
+            "connection %s: a webshop create has been unresolved since %s; webshop changes "
+            "are read back %s at most",
+            settings.name,
+            unresolved.isoformat(),
+            settings.initial_lookback,
+        )
+        return floor
+    return unresolved
+
+
+def _apply_state(
+    ctx: SyncContext, record: OrderRecord, state: WebshopOrderState, result: StepResult
+) -> None:
+    try:
+        change = on_webshop_state(record.status, state)
+        if change is not None:
+            _apply(ctx, record, change.status, change.tracking, change.reason, result)
+    except Exception as exc:  # this order only
+        order_failed(ctx, record.id, record.external_id, None, exc)
+        result.add("errors")
 
 
 def _apply(
@@ -197,8 +262,9 @@ def _apply(
 def _ship(
     ctx: SyncContext, record: OrderRecord, tracking: Tracking | None, reason: str, now: datetime
 ) -> None:
-    """Mark shipped; derive the carrier from the code and map it to the marketplace's list."""
-    settings, platform = ctx.settings, ctx.marketplace.platform
+    """Mark shipped; derive the carrier from the code (stored as detected: the marketplace's
+    code is chosen when the shipment is sent, for the marketplace the order belongs to)."""
+    settings = ctx.settings
     ship_to = record.shipping_address.country if record.shipping_address else None
     carrier = guess = None
     level, note = "info", reason
@@ -218,14 +284,9 @@ def _ship(
             guess = found.candidates[0].name if found.candidates else None
             options = ", ".join(c.carrier for c in found.candidates[:3]) or "no known format"
             note = f"{reason}: carrier of {tracking.number} is unclear ({options}); sent as other"
-    mapped = marketplace_carrier(
-        carrier, platform, overrides=settings.carrier_overrides, ship_to=ship_to
-    )
-    # Unclear carrier: the generic code plus the webshop's carrier name, or our best guess,
-    # for marketplaces that take a name with "other" (Amazon's carrierName).
-    mapped_name = mapped.name
-    if tracking is not None and carrier is None:
-        mapped_name = tracking.company or guess or mapped.name
+    # Unclear carrier: keep the webshop's carrier name, or our best guess, to send with the
+    # generic code to marketplaces that take a name with "other" (Amazon's carrierName).
+    name = (tracking.company or guess) if tracking is not None and carrier is None else None
     ctx.store.transition(
         record.id,
         OrderStatus.SHIPPED,
@@ -238,8 +299,8 @@ def _ship(
         waiting_since=None,
         tracking_number=tracking.number if tracking else None,
         carrier=carrier,
-        carrier_code=mapped.code if tracking else None,
-        carrier_name=mapped_name if tracking else None,
+        carrier_code=None,
+        carrier_name=name,
     )
 
 
@@ -253,23 +314,34 @@ def expire_waiting(ctx: SyncContext, records: Iterable[OrderRecord]) -> StepResu
         if record.status != OrderStatus.WAITING or record.webshop_order_id is None:
             continue
         try:
-            state = ctx.webshop.get_order(record.webshop_order_id)
-            tracking = state.tracking[0] if state.tracking else None
-        except RetriableError as exc:
-            log.warning(
-                "order %s: webshop unavailable (%s); shipping without tracking",
-                record.external_id,
-                exc,
-            )
-            tracking = None
-        reason = (
-            "track & trace arrived"
-            if tracking
-            else (f"no track & trace within {ctx.settings.tracking_wait}; shipped without tracking")
-        )
-        _ship(ctx, record, tracking, reason, ctx.clock())
-        result.add("shipped_with_tracking" if tracking else "shipped_without_tracking")
+            _expire(ctx, record, result)
+        except AuthError as exc:
+            raise auth_failed(ctx, exc) from None
+        except Exception as exc:  # this order only
+            order_failed(ctx, record.id, record.external_id, None, exc)
+            result.add("errors")
     return result
+
+
+def _expire(ctx: SyncContext, record: OrderRecord, result: StepResult) -> None:
+    assert record.webshop_order_id is not None
+    try:
+        state = ctx.webshop.get_order(record.webshop_order_id)
+        tracking = state.tracking[0] if state.tracking else None
+    except RetriableError as exc:
+        log.warning(
+            "order %s: webshop unavailable (%s); shipping without tracking",
+            record.external_id,
+            exc,
+        )
+        tracking = None
+    reason = (
+        "track & trace arrived"
+        if tracking
+        else (f"no track & trace within {ctx.settings.tracking_wait}; shipped without tracking")
+    )
+    _ship(ctx, record, tracking, reason, ctx.clock())
+    result.add("shipped_with_tracking" if tracking else "shipped_without_tracking")
 
 
 def sweep_waiting(ctx: SyncContext) -> StepResult:
@@ -281,7 +353,10 @@ def sweep_waiting(ctx: SyncContext) -> StepResult:
 
 def tracking_timeout(ctx: SyncContext, order_id: int) -> StepResult:
     """The delayed sub-flow's work for one order (a no-op unless it is still waiting and due)."""
-    record = ctx.store.get(order_id)
+    record, mp = ctx.store.get(order_id), ctx.marketplace
+    if (record.platform, record.account) != (mp.platform, mp.account):
+        log.warning("order %s is not an order of connection %s", order_id, ctx.settings.name)
+        return StepResult({"skipped": 1})
     due = record.waiting_since is not None and (
         ctx.clock() >= record.waiting_since + ctx.settings.tracking_wait
     )
@@ -350,65 +425,105 @@ def _push_batch(
         if claim is None or claim.state == "submitted":
             continue  # held by another run, or accepted and still processing
         try:
-            if claim.attempts > 1 and check(record.external_id):
-                store.mark_confirmed(
-                    record.id,
-                    action,
-                    now=ctx.clock(),
-                    message=f"{action}: already done on the marketplace",
-                )
-                result.add("reconciled")
-                continue
-            receipt = write(ctx, record)
-        except UnsupportedOperation as exc:  # e.g. Amazon has no seller-cancellation API
-            _hand_over(ctx, record, action, exc)
-            result.add("manual")
-            continue
-        except FatalError as exc:
-            reason = (
-                ErrorReason.SHIPMENT_FAILURE
-                if action == Action.CONFIRM_SHIPMENT
-                else ErrorReason.CANCELLATION_FAILURE
-            )
-            store.fail_write(record.id, action, reason=reason, message=str(exc), now=ctx.clock())
+            submitted += _push_one(ctx, action, record, claim.attempts, write, check, result)
+        except ConnectionAuthFailed:
+            raise
+        except Exception as exc:  # this order only; the intent stays for a look-up first
+            order_failed(ctx, record.id, record.external_id, action, exc)
             result.add("errors")
-            continue
-        except RetriableError as exc:
-            store.release_write(record.id, action, error=str(exc), now=ctx.clock())
-            result.add("deferred")
-            continue
-        if receipt.done:
+    return submitted
+
+
+def _push_one(
+    ctx: SyncContext,
+    action: str,
+    record: OrderRecord,
+    attempts: int,
+    write: Callable,
+    check: Callable[[str], bool],
+    result: StepResult,
+) -> int:
+    """One order's write under its claimed intent; 1 when it was accepted asynchronously."""
+    store = ctx.store
+    try:
+        if attempts > 1 and check(record.external_id):
             store.mark_confirmed(
                 record.id,
                 action,
                 now=ctx.clock(),
-                ref=receipt.ref,
-                message=f"{action}: accepted by {ctx.marketplace.platform}",
+                message=f"{action}: already done on the marketplace",
             )
-            result.add("pushed")
-        else:
-            store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
-            submitted += 1
-    return submitted
+            result.add("reconciled")
+            return 0
+        receipt = write(ctx, record)
+    except AuthError as exc:  # the connection is broken, not the order: stop the run
+        store.release_write(record.id, action, error=str(exc), now=ctx.clock())
+        raise auth_failed(ctx, exc) from None
+    except UnsupportedOperation as exc:  # e.g. Amazon has no seller-cancellation API
+        _hand_over(ctx, record, action, exc)
+        result.add("manual")
+        return 0
+    except FatalError as exc:
+        store.fail_write(
+            record.id, action, reason=_refusal(action), message=str(exc), now=ctx.clock()
+        )
+        result.add("errors")
+        return 0
+    except RetriableError as exc:
+        store.release_write(record.id, action, error=str(exc), now=ctx.clock())
+        result.add("deferred")
+        return 0
+    if receipt.done:
+        store.mark_confirmed(
+            record.id,
+            action,
+            now=ctx.clock(),
+            ref=receipt.ref,
+            message=f"{action}: accepted by {ctx.marketplace.platform}",
+        )
+        result.add("pushed")
+        return 0
+    store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
+    return 1
+
+
+def _refusal(action: str) -> ErrorReason:
+    return (
+        ErrorReason.SHIPMENT_FAILURE
+        if action == Action.CONFIRM_SHIPMENT
+        else ErrorReason.CANCELLATION_FAILURE
+    )
 
 
 def _hand_over(ctx: SyncContext, record: OrderRecord, action: str, exc: Exception) -> None:
     """The marketplace cannot do it by API: the order goes to ``manual`` with the reason and
     a warning telling the merchant what to do there."""
-    reason = (ErrorReason.SHIPMENT_FAILURE if action == Action.CONFIRM_SHIPMENT
-              else ErrorReason.CANCELLATION_FAILURE)
     message = f"{exc}; the order is now manual: the hub no longer acts on it"
     PendingStore(ctx.store).hand_over(record.id, action, expected=record.status,
-                                      reason=str(reason), message=message, now=ctx.clock())
+                                      reason=str(_refusal(action)), message=message,
+                                      now=ctx.clock())
 
 
 def _confirm(ctx: SyncContext, record: OrderRecord):
+    """Send the shipment with the carrier code of the order's own marketplace, chosen now
+    from the carrier detected when it shipped."""
+    settings, platform = ctx.settings, record.platform
+    code = name = None
+    if record.tracking_number:
+        ship_to = record.shipping_address.country if record.shipping_address else None
+        mapped = marketplace_carrier(
+            record.carrier, platform, overrides=settings.carrier_overrides, ship_to=ship_to
+        )
+        code = mapped.code
+        name = (record.carrier_name if record.carrier is None else None) or mapped.name
+        if (code, name) != (record.carrier_code, record.carrier_name):
+            ctx.store.set_carrier_code(record.id, code=code, name=name, now=ctx.clock())
     shipment = Shipment(
         lines=tuple(ShipmentLine(line.line_id, line.quantity) for line in record.lines),
         shipped_at=record.shipped_at or ctx.clock(),
         tracking_number=record.tracking_number,
-        carrier_code=record.carrier_code,
-        carrier_name=record.carrier_name,
+        carrier_code=code,
+        carrier_name=name,
     )
     return ctx.marketplace.confirm_shipment(record.external_id, shipment)
 
@@ -420,37 +535,57 @@ def _cancel(ctx: SyncContext, record: OrderRecord):
 
 
 def _poll_submitted(ctx: SyncContext, action: str) -> StepResult:
-    """Follow asynchronous writes (bol.com process status) to their end."""
+    """Follow asynchronous writes (bol.com process status) to their end, order by order: one
+    order's failure or conflict never stops the others."""
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
-    for order_id, _external_id, ref in store.submitted_writes(action, mp.platform, mp.account):
+    check = mp.is_shipped if action == Action.CONFIRM_SHIPMENT else mp.is_cancelled
+    for order_id, external_id, ref in store.submitted_writes(action, mp.platform, mp.account):
         try:
-            status = mp.process_status(ref)
-        except RetriableError:
-            result.add("still_processing")
-            continue
-        if status.state == "success":
+            _poll_one(ctx, action, order_id, external_id, ref, check, result)
+        except AuthError as exc:
+            raise auth_failed(ctx, exc) from None
+        except Exception as exc:  # this order only; still submitted, polled again later
+            order_failed(ctx, order_id, external_id, action, exc)
+            result.add("errors")
+    return result
+
+
+def _poll_one(
+    ctx: SyncContext,
+    action: str,
+    order_id: int,
+    external_id: str,
+    ref: str,
+    check: Callable[[str], bool],
+    result: StepResult,
+) -> None:
+    mp, store = ctx.marketplace, ctx.store
+    try:
+        status = mp.process_status(ref)
+    except RetriableError:
+        result.add("still_processing")
+        return
+    if status.state == "success":
+        store.mark_confirmed(
+            order_id, action, now=ctx.clock(), ref=ref,
+            message=f"{action}: processed by {mp.platform}",
+        )
+        result.add("pushed")
+    elif status.state == "failure":
+        # A part refused because it was done already (e.g. an item cancelled by an earlier
+        # attempt whose answer was lost) is no failure: look at the order before failing it.
+        if check(external_id):
             store.mark_confirmed(
-                order_id,
-                action,
-                now=ctx.clock(),
-                ref=ref,
-                message=f"{action}: processed by {mp.platform}",
+                order_id, action, now=ctx.clock(), ref=ref,
+                message=f"{action}: done on {mp.platform} "
+                f"({status.message or 'a part was refused as already done'})",
             )
             result.add("pushed")
-        elif status.state == "failure":
-            reason = (
-                ErrorReason.SHIPMENT_FAILURE
-                if action == Action.CONFIRM_SHIPMENT
-                else ErrorReason.CANCELLATION_FAILURE
-            )
-            store.fail_write(
-                order_id,
-                action,
-                reason=reason,
-                message=status.message or "refused by the marketplace",
-                now=ctx.clock(),
-            )
-            result.add("errors")
-        else:
-            result.add("still_processing")
-    return result
+            return
+        store.fail_write(
+            order_id, action, reason=_refusal(action),
+            message=status.message or "refused by the marketplace", now=ctx.clock(),
+        )
+        result.add("errors")
+    else:
+        result.add("still_processing")

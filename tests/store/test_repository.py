@@ -91,7 +91,11 @@ def test_done_intent_is_never_claimed_again(store):
         == {}
     )
     assert store.orders_needing_webshop("bolcom", "acc", 10) == []
-    assert store.orders_by_webshop_ids("shopify", "shop", ["42"])["42"].id == oid
+    assert store.orders_by_webshop_ids(
+        "shopify", "shop", ["42"], platform="bolcom", account="acc"
+    )["42"].id == oid
+    assert store.orders_by_webshop_ids("shopify", "shop", ["42"], platform="amazon",
+                                       account="acc") == {}
 
 
 def test_released_intent_is_reclaimable_at_once_with_attempt_count(store):

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -172,31 +173,52 @@ class BolcomConnector(OfferStock):
 
     def confirm_shipment(self, order_id: str, shipment: Shipment) -> WriteReceipt:
         """POST /retailer/shipments (chunks of 100 items); ref = processStatusId(s), comma
-        separated. Not idempotent: UncertainWrite propagates for the caller to reconcile."""
+        separated. Not idempotent: UncertainWrite propagates for the caller to reconcile.
+
+        A shipment of more than one chunk is resumable per item: the order is read first and
+        only the items bol.com has not shipped, or is not shipping already, are sent."""
         if not shipment.lines:
             raise ValueError(f"bol.com order {order_id}: shipment without lines")
-        refs = [
+        refs: list[str] = []
+        if len(shipment.lines) > mapping.MAX_SHIPMENT_ITEMS:
+            todo, refs = self._still_to_do(order_id, [line.line_id for line in shipment.lines],
+                                           "CREATE_SHIPMENT")
+            shipment = replace(shipment, lines=tuple(
+                line for line in shipment.lines if line.line_id in todo))
+        refs += [
             self._accepted("POST /retailer/shipments",
                            self._call("POST", "/retailer/shipments", body=body))
-            for body in mapping.shipment_bodies(shipment)
+            for body in (mapping.shipment_bodies(shipment) if shipment.lines else [])
         ]
-        return WriteReceipt(done=False, ref=",".join(refs))
+        return WriteReceipt(done=not refs, ref=",".join(refs) or None)
 
     def cancel_order(self, order_id: str, line_ids: Collection[str], reason: str) -> WriteReceipt:
         """PUT /retailer/orders/cancellation, one item per request (the spec allows one).
-        Treated as non-idempotent although it is a PUT: a repeat of an applied cancellation
-        fails on bol.com, so a timeout or 5xx raises UncertainWrite (reconcile with
-        ``is_cancelled``) instead of being retried."""
+
+        Resumable per item: the order is read first and only items with open units and no
+        cancellation in progress are sent (bol.com refuses to cancel an item twice, so after a
+        lost answer a blind repeat would fail the items cancelled the first time). A PUT is
+        treated as non-idempotent: a timeout or 5xx raises UncertainWrite (the caller
+        reconciles with ``is_cancelled``). Nothing left to send: done at once."""
         if not line_ids:
             raise ValueError(f"bol.com order {order_id}: nothing to cancel")
         code = mapping.cancel_reason_code(reason)
-        refs = []
-        for line_id in line_ids:
-            body = {"orderItems": [{"orderItemId": str(line_id), "reasonCode": code}]}
+        todo, refs = self._still_to_do(order_id, [str(i) for i in line_ids], "CANCEL_ORDER")
+        for line_id in todo:
+            body = {"orderItems": [{"orderItemId": line_id, "reasonCode": code}]}
             answer = self._call("PUT", "/retailer/orders/cancellation", body=body,
                                 idempotent=False)
             refs.append(self._accepted("PUT /retailer/orders/cancellation", answer))
-        return WriteReceipt(done=False, ref=",".join(refs))
+        return WriteReceipt(done=not refs, ref=",".join(refs) or None)
+
+    def _still_to_do(self, order_id: str, item_ids: list[str],
+                     event_type: str) -> tuple[list[str], list[str]]:
+        """(items still to send, ids of processes already under way for the others): items
+        with no open units on bol.com (already shipped or cancelled) are left out."""
+        open_ids = set(mapping.open_item_ids(self._order(order_id)))
+        candidates = [i for i in item_ids if i in open_ids]
+        pending = self._pending_processes(candidates, event_type)
+        return [i for i in candidates if i not in pending], list(pending.values())
 
     def process_status(self, ref: str) -> ProcessResult:
         """GET /shared/process-status/{id} for each id in ``ref``; combined result."""
@@ -210,28 +232,36 @@ class BolcomConnector(OfferStock):
 
     def is_shipped(self, order_id: str) -> bool:
         """Shipped, or a shipment of it is accepted and still processing: bol.com applies
-        writes asynchronously, so a lost attempt shows in the process statuses first."""
+        writes asynchronously, so a lost attempt shows in the process statuses first. (A
+        shipment process is filed under its first item, so one pending process stands for
+        its whole chunk.)"""
         order = self._order(order_id)
         if mapping.fully_shipped(order):
             return True
-        return self._in_flight(mapping.open_item_ids(order), "CREATE_SHIPMENT")
+        return bool(self._pending_processes(mapping.open_item_ids(order), "CREATE_SHIPMENT"))
 
-    def _in_flight(self, item_ids: Collection[str], event_type: str) -> bool:
-        """Has any of the items a PENDING process of ``event_type``? (A finished one already
-        shows in the order's quantities.)"""
+    def _pending_processes(self, item_ids: Collection[str], event_type: str) -> dict[str, str]:
+        """{item id: process id} of the items with a PENDING process of ``event_type`` (a
+        finished one already shows in the order's quantities)."""
+        found: dict[str, str] = {}
         for item_id in item_ids:
             body = self._call("GET", "/shared/process-status",
                               params={"entity-id": item_id, "event-type": event_type})
-            if any(p.get("status") == "PENDING"
-                   for p in body.get("processStatuses") or []):
-                return True
-        return False
+            for process in body.get("processStatuses") or []:
+                if process.get("status") == "PENDING" and process.get("processStatusId"):
+                    found[item_id] = str(process["processStatusId"])
+                    break
+        return found
 
     def is_cancelled(self, order_id: str) -> bool:
+        """Every item cancelled, or its cancellation accepted and still processing (one item
+        per cancellation, so each open item needs its own)."""
         order = self._order(order_id)
         if mapping.fully_cancelled(order):
             return True
-        return self._in_flight(mapping.open_item_ids(order), "CANCEL_ORDER")
+        open_ids = mapping.open_item_ids(order)
+        return bool(open_ids) and len(self._pending_processes(open_ids, "CANCEL_ORDER")) == len(
+            open_ids)
 
     def close(self) -> None:
         self.client.close()
