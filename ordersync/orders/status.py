@@ -31,6 +31,9 @@ class ErrorReason(StrEnum):
     SHIPMENT_FAILURE = "shipment_failure"  # the marketplace refused the shipment
     CANCELLATION_FAILURE = "cancellation_failure"
     PLATFORM_FAILURE = "platform_failure"  # persistent platform error
+    VALUE_LIMIT = "value_limit"  # a value the hub cannot store (too long, too big, NUL, ...)
+    STORAGE_REJECTED = "storage_rejected"  # the database refused the order (last defence)
+    WEBSHOP_INVALID = "webshop_invalid"  # the webshop gave a value the hub cannot use
 
 
 S = OrderStatus
