@@ -57,10 +57,10 @@ def parse_moment(value: str, what: str) -> datetime:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise MappingError(
-            ErrorReason.VALIDATION, f"{what} {value!r} is not a usable ISO 8601 moment"
-        ) from None
+    except ValueError:
+        raise MappingError(ErrorReason.VALIDATION, f"{what} {value!r} is not ISO 8601") from None
+    except OverflowError:
+        raise MappingError(ErrorReason.VALUE_LIMIT, f"{what} {value!r} is out of range") from None
 
 
 def money_value(value: Any, what: str) -> Decimal:
