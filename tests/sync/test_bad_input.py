@@ -8,10 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from ordersync import sync
 from ordersync.orders import Address, MarketplaceOrder, OrderBatch, OrderLine, OrderStatus
+from ordersync.orders.limits import storage_key
+from ordersync.sandbox.amazon.malformed import KINDS
+from ordersync.sandbox.stack import SandboxStack
 from tests.sync.test_order_loop import cycle, shop_order
 
 S = OrderStatus
@@ -115,3 +119,48 @@ def test_bad_webshop_tracking_errors_only_that_order(sandbox, store, finding):
     assert "\x00" not in store.events(bad.id)[-1]["message"]
     cycle(ctx)  # later cycles leave it alone
     assert store.find("bolcom", "sandbox", bad_id).status == S.ERROR
+
+
+# -- the Amazon twin plants malformed orders (control API over HTTP) ---------------------
+
+@pytest.fixture(scope="module")
+def amazon_stack():
+    with SandboxStack(rate_limits=False, marketplaces=("amazon",)) as stack:
+        yield stack
+
+
+def test_every_planted_amazon_defect_is_quarantined_and_the_page_imported(amazon_stack, store):
+    amazon = amazon_stack.amazon
+    amazon.reset()
+    url = amazon_stack.url("amazon")
+    good = [amazon.place_order()]
+    planted = {}
+    for kind in sorted(KINDS):
+        answer = httpx.post(f"{url}/_sandbox/amazon/orders/malformed", json={"kind": kind})
+        assert answer.status_code == 201, answer.text
+        planted[kind] = answer.json()["AmazonOrderId"]
+    good.append(amazon.place_order())
+    ctx = amazon_stack.context(store, marketplace="amazon")
+
+    counts = sync.import_orders(ctx).counts
+    assert counts["imported"] == 2 and counts["quarantined"] == len(KINDS)
+    assert all(store.find("amazon", "sandbox", g).status == S.NOT_SHIPPED for g in good)
+    reasons = {r.error_reason for r in store.list_orders(S.ERROR, limit=100)}
+    assert reasons <= {"value_limit", "validation", "pricing", "address_parsing",
+                       "currency_mismatch"}
+    assert store.find("amazon", "sandbox", storage_key(planted["long_order_id"])) is not None
+    assert sync.import_orders(ctx).counts.get("quarantined", 0) == 0  # once, no crash
+
+
+def test_amazon_raw_order_control_route(amazon_stack):
+    amazon_stack.amazon.reset()
+    url = amazon_stack.url("amazon") + "/_sandbox/amazon/orders"
+    assert httpx.post(f"{url}/malformed", json={"kind": "nope"}).status_code == 400
+    assert httpx.put(f"{url}/X/raw", json=[1]).status_code == 400
+    assert httpx.put(f"{url}/X/raw", json={"order": {}, "items": 5}).status_code == 400
+    body = {"order": {"OrderStatus": "Unshipped", "PurchaseDate": "0001-01-01T00:00:00Z"},
+            "items": [{"OrderItemId": "1", "Title": "NUL\x00"}]}
+    assert httpx.put(f"{url}/402-1/raw", json=body).status_code == 200
+    connector = amazon_stack.marketplace("amazon")
+    assert connector.get_order("402-1")["PurchaseDate"] == "0001-01-01T00:00:00Z"
+    assert connector.order_items("402-1") == [{"OrderItemId": "1", "Title": "NUL\x00"}]
