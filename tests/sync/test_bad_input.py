@@ -15,6 +15,7 @@ from ordersync import sync
 from ordersync.orders import Address, MarketplaceOrder, OrderBatch, OrderLine, OrderStatus
 from ordersync.orders.limits import storage_key
 from ordersync.sandbox.amazon.malformed import KINDS
+from ordersync.sandbox.bolcom.malformed import KINDS as BOL_KINDS
 from ordersync.sandbox.stack import SandboxStack
 from tests.sync.test_order_loop import cycle, shop_order
 
@@ -164,3 +165,20 @@ def test_amazon_raw_order_control_route(amazon_stack):
     connector = amazon_stack.marketplace("amazon")
     assert connector.get_order("402-1")["PurchaseDate"] == "0001-01-01T00:00:00Z"
     assert connector.order_items("402-1") == [{"OrderItemId": "1", "Title": "NUL\x00"}]
+
+
+def test_every_planted_bolcom_defect_is_quarantined_and_the_page_imported(sandbox, store):
+    url = sandbox.url("bolcom") + "/_sandbox/bolcom/orders/malformed"
+    kinds = [*sorted(BOL_KINDS), "long_order_id"]
+    good = [sandbox.bolcom.place_order()]
+    for kind in kinds:
+        answer = httpx.post(url, json={"kind": kind})
+        assert answer.status_code == 201, answer.text
+    good.append(sandbox.bolcom.place_order())
+    assert httpx.post(url, json={"kind": "nope"}).status_code == 400
+    ctx = sandbox.context(store)
+
+    counts = sync.import_orders(ctx).counts
+    assert counts["imported"] == 2 and counts["quarantined"] == len(kinds)
+    assert all(store.find("bolcom", "sandbox", g).status == S.NOT_SHIPPED for g in good)
+    assert sync.import_orders(ctx).counts.get("quarantined", 0) == 0
