@@ -182,3 +182,41 @@ def test_every_planted_bolcom_defect_is_quarantined_and_the_page_imported(sandbo
     assert counts["imported"] == 2 and counts["quarantined"] == len(kinds)
     assert all(store.find("bolcom", "sandbox", g).status == S.NOT_SHIPPED for g in good)
     assert sync.import_orders(ctx).counts.get("quarantined", 0) == 0
+
+
+@pytest.fixture(scope="module")
+def woo_stack():
+    with SandboxStack(rate_limits=False, shop_platform="woocommerce") as stack:
+        yield stack
+
+
+@pytest.mark.parametrize("finding", sorted(WEBSHOP_FINDINGS))
+def test_bad_woocommerce_tracking_errors_only_that_order(woo_stack, store, finding):
+    number, company = WEBSHOP_FINDINGS[finding]
+    woo = woo_stack.woocommerce
+    for twin in (woo_stack.bolcom, woo):
+        twin.reset()
+        twin.controls.clear()
+    woo.add_product("Mug", "MUG-350")
+    ctx = woo_stack.context(store)
+    bad_id, good_id = (woo_stack.bolcom.place_order(items=[item(offerReference="MUG-350")])
+                       for _ in range(2))
+    cycle(ctx)
+
+    def shop_id(bol_id):
+        [order] = [o for o in woo.store.orders.values()
+                   if any(m.get("value") == f"bolcom:{bol_id}" for m in o.get("meta_data", []))]
+        return order["id"]
+
+    woo.complete(shop_id(bad_id), number, company or "PostNL")
+    woo.complete(shop_id(good_id), "3SABCD7654321")
+    counts = cycle(ctx).counts
+    assert counts["shipped"] == 1 and counts["errors"] == 1
+    bad = store.find("bolcom", "sandbox", bad_id)
+    assert bad.status == S.ERROR and bad.error_reason == "webshop_invalid"
+    assert store.find("bolcom", "sandbox", good_id).status == S.SHIPPED
+    assert sandbox_shipments(woo_stack, good_id) == ["3SABCD7654321"]
+
+
+def sandbox_shipments(stack, bol_id):
+    return [s["trackAndTrace"] for s in stack.bolcom.shipments_of(bol_id)]
