@@ -141,7 +141,7 @@ def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
     """A Shopify order (full, or with ``STATE_FIELDS``) as the hub sees it. Tracking the hub
     cannot store (too long, NUL, ...) is dropped and the state marked ``invalid``."""
     try:
-        tracking, invalid = tracking_of(order), None
+        tracking = tracking_of(order)
         invalid = tracking_problem(tracking)
     except (TypeError, AttributeError, ValueError) as exc:
         tracking, invalid = (), f"fulfillments unreadable ({type(exc).__name__})"
