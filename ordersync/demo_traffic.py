@@ -9,10 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ordersync.sandbox.amazon.malformed import KINDS as AMAZON_KINDS
+from ordersync.sandbox.bolcom.malformed import KINDS as BOL_KINDS
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sandbox.tracking_codes import GENERATORS
 
 Say = Callable[[str], None]
+MALFORMED_SHARE = 0.03  # of the buyers' orders; quarantined by the hub, never fatal
 
 PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("MUG-350", "8712345678906", "Ceramic mug 350 ml", 12.99, 40),
@@ -54,7 +57,11 @@ class Traffic:
                 for sku, ean, title, price, _ in self.rng.sample(PRODUCTS, self.rng.randint(1, 2))]
 
     def buyer(self, now: float) -> None:
-        """One marketplace order: half on bol.com, half on Amazon (a third of those pending)."""
+        """One marketplace order: half on bol.com, half on Amazon (a third of those pending);
+        now and then a malformed one, which the hub quarantines without stopping."""
+        if self.rng.random() < MALFORMED_SHARE:
+            self.malformed()
+            return
         items = self._items()
         if self.rng.random() < 0.5:
             order_id = self.sandbox.bolcom.place_order(items=[
@@ -71,6 +78,14 @@ class Traffic:
             self.say(f"buyer placed Amazon order {order_id}, payment pending")
         else:
             self.say(f"buyer placed Amazon order {order_id}")
+
+    def malformed(self) -> None:
+        """A malformed marketplace order (absurd price, year 1, NUL in a title, ...)."""
+        name, twin, kinds = self.rng.choice([("bol.com", self.sandbox.bolcom, BOL_KINDS),
+                                             ("Amazon", self.sandbox.amazon, AMAZON_KINDS)])
+        kind = self.rng.choice(sorted(kinds))
+        order_id = twin.plant_malformed(kind)
+        self.say(f"a malformed order ({kind}) appeared on {name}: {order_id[:40]}")
 
     def payments(self, now: float) -> None:
         """Amazon settles pending orders: most get paid, some fail the fraud check."""

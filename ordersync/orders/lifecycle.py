@@ -22,8 +22,11 @@ def on_webshop_state(current: OrderStatus, state: WebshopOrderState) -> Change |
     """The status an order moves to given its webshop state, or None to leave it.
 
     Completed with a track & trace code -> shipped; completed without -> waiting (until a code
-    arrives or the wait runs out); cancelled in the webshop -> cancelled.
+    arrives or the wait runs out); cancelled in the webshop -> cancelled. A state with values
+    the hub cannot use (``invalid``) puts only this order in error, unless it is cancelled.
     """
+    if state.invalid and not state.cancelled and (current in _ACTIVE or current == S.WAITING):
+        return Change(S.ERROR, reason=f"the webshop's values cannot be used: {state.invalid}")
     tracking = state.tracking[0] if state.tracking else None
     if current in _ACTIVE:
         if state.cancelled:

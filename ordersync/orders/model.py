@@ -110,6 +110,7 @@ class WebshopOrderState:
     completed: bool  # fulfilled / completed by the merchant
     cancelled: bool
     tracking: tuple[Tracking, ...] = ()
+    invalid: str | None = None  # why the webshop's values cannot be used (tracking dropped)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,9 @@ class ErrorReason(StrEnum):
     CANCELLATION_FAILURE = "cancellation_failure"
     PLATFORM_FAILURE = "platform_failure"  # persistent platform error
     INTERNAL_ERROR = "internal_error"  # an unexpected exception while handling the order
+    VALUE_LIMIT = "value_limit"  # a value the hub cannot store (too long, too big, NUL, ...)
+    STORAGE_REJECTED = "storage_rejected"  # the database refused the order (last defence)
+    WEBSHOP_INVALID = "webshop_invalid"  # the webshop gave a value the hub cannot use
 
 
 S = OrderStatus

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from ordersync.orders import MarketplaceOrder, OrderStatus, Quarantined, check_transition
+from ordersync.orders.limits import clean_json
 from ordersync.store.records import address_to_json
 from ordersync.store.repository import Store, _event, _insert, _line_rows
 from ordersync.store.stock_tables import StockReservationRow
@@ -66,7 +67,7 @@ class PendingStore:
                 return False
             row.status = str(check_transition(row.status, OrderStatus.ERROR))
             row.error_reason, row.error_message = str(bad.reason), bad.message
-            row.raw, row.updated_at = dict(bad.raw), now
+            row.raw, row.updated_at = clean_json(dict(bad.raw)), now
             _event(s, row.id, now, "error", "quarantined", f"{bad.reason}: {bad.message}")
             return True
 

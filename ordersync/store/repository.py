@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, create_engine, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ordersync.orders import (
@@ -30,6 +32,7 @@ from ordersync.orders import (
     can_transition,
     check_transition,
 )
+from ordersync.orders.limits import clean_json, printable, storage_key
 from ordersync.store.migrate import upgrade
 from ordersync.store.records import OrderRecord, address_from_json, address_to_json
 from ordersync.store.tables import (
@@ -42,8 +45,17 @@ from ordersync.store.tables import (
 
 # Payload problems that may be fixed on the platform: such orders are fetched again.
 REFETCH_REASONS = frozenset(
-    {ErrorReason.VALIDATION, ErrorReason.ADDRESS_PARSING, ErrorReason.PRICING}
+    {
+        ErrorReason.VALIDATION,
+        ErrorReason.ADDRESS_PARSING,
+        ErrorReason.PRICING,
+        ErrorReason.VALUE_LIMIT,
+        ErrorReason.STORAGE_REJECTED,
+    }
 )
+# What the database (or its driver) raises for a value it cannot take.
+STORE_REFUSALS = (SQLAlchemyError, ValueError, OverflowError, ArithmeticError)
+log = logging.getLogger("ordersync.store")
 
 
 class Action:
@@ -106,20 +118,22 @@ class Store:
     # ---- import -------------------------------------------------------------------------
 
     def known_external_ids(self, platform: str, account: str, ids: Collection[str]) -> set[str]:
-        """Ids the hub has, except quarantined payloads worth fetching again."""
+        """Ids the hub has, except quarantined payloads worth fetching again. An id too long
+        (or too odd) for the store is looked up under its ``storage_key``."""
         if not ids:
             return set()
+        keys = {storage_key(i): i for i in ids}
         with self.session() as s:
             rows = s.execute(
                 select(OrderRow.external_id, OrderRow.status, OrderRow.error_reason).where(
                     OrderRow.platform == platform,
                     OrderRow.account == account,
-                    OrderRow.external_id.in_(list(ids)),
+                    OrderRow.external_id.in_(list(keys)),
                 )
             )
             return {
-                ext
-                for ext, status, reason in rows
+                keys[key]
+                for key, status, reason in rows
                 if not (status == OrderStatus.ERROR and reason in REFETCH_REASONS)
             }
 
@@ -132,28 +146,61 @@ class Store:
         now: datetime,
         initial_status: OrderStatus = OrderStatus.NOT_SHIPPED,
     ) -> SaveResult:
-        """Store one page of imported orders in one transaction (insert-or-ignore)."""
+        """Store one page of imported orders in one transaction (insert-or-ignore).
+
+        Each order is written under its own savepoint: one the database refuses (a value the
+        mapping let through) is quarantined as ``storage_rejected`` and the rest of the page
+        is saved.
+        """
         created = quarantined = repaired = requests = 0
         with self.session() as s:
             for order in batch.orders:
-                new_id = self._insert_order(s, order, initial_status, now)
-                if new_id is not None:
-                    created += 1
-                    _event(
-                        s,
-                        new_id,
-                        now,
-                        "info",
-                        "imported",
-                        f"imported from {order.platform} as {initial_status}",
+                try:
+                    with s.begin_nested():
+                        outcome = self._save_one(s, order, initial_status, now)
+                except STORE_REFUSALS as exc:
+                    log.warning("%s order %s refused by the store: %s", order.platform,
+                                printable(order.external_id, 200), type(exc).__name__)
+                    quarantined += self._quarantine_safely(
+                        s, _refused(order, exc), platform, account, now
                     )
-                elif self._repair(s, order, initial_status, now):
-                    repaired += 1
+                    continue
+                created += outcome == "created"
+                repaired += outcome == "repaired"
             for bad in batch.rejected:
-                quarantined += self._quarantine(s, bad, platform, account, now)
+                quarantined += self._quarantine_safely(s, bad, platform, account, now)
             for ext in batch.cancellation_requests:
                 requests += self._cancellation_requested(s, platform, account, ext, now)
         return SaveResult(created, quarantined, repaired, requests)
+
+    def _save_one(
+        self, s: Session, order: MarketplaceOrder, status: OrderStatus, now: datetime
+    ) -> str | None:
+        new_id = self._insert_order(s, order, status, now)
+        if new_id is not None:
+            _event(s, new_id, now, "info", "imported",
+                   f"imported from {order.platform} as {status}")
+            s.flush()
+            return "created"
+        if self._repair(s, order, status, now):
+            s.flush()
+            return "repaired"
+        return None
+
+    def _quarantine_safely(
+        self, s: Session, bad: Quarantined, platform: str, account: str, now: datetime
+    ) -> int:
+        """Quarantine under a savepoint; if even that is refused, once more without the raw
+        payload. Logged (never raised) when the store refuses both."""
+        for attempt in (bad, Quarantined(bad.external_id, bad.reason, bad.message)):
+            try:
+                with s.begin_nested():
+                    return self._quarantine(s, attempt, platform, account, now)
+            except STORE_REFUSALS as exc:
+                error = exc
+        log.error("%s: could not quarantine order %s: %s", platform,
+                  printable(bad.external_id, 200), type(error).__name__)
+        return 0
 
     def _insert_order(
         self, s: Session, order: MarketplaceOrder, status: OrderStatus, now: datetime
@@ -212,7 +259,9 @@ class Store:
     def _quarantine(
         self, s: Session, bad: Quarantined, platform: str, account: str, now: datetime
     ) -> int:
-        external_id = bad.external_id or unidentified_key(bad.raw)
+        external_id = storage_key(bad.external_id) if bad.external_id else None
+        external_id = external_id or unidentified_key(bad.raw)
+        message = printable(bad.message)
         stmt = (
             _insert(self.dialect)(OrderRow)
             .values(
@@ -221,8 +270,8 @@ class Store:
                 external_id=external_id,
                 status=str(OrderStatus.ERROR),
                 error_reason=str(bad.reason),
-                error_message=bad.message,
-                raw=dict(bad.raw),
+                error_message=message,
+                raw=clean_json(dict(bad.raw)),
                 test=False,
                 created_at=now,
                 updated_at=now,
@@ -232,7 +281,8 @@ class Store:
         )
         new_id = s.execute(stmt).scalar_one_or_none()
         if new_id is not None:
-            _event(s, new_id, now, "error", "quarantined", f"{bad.reason}: {bad.message}")
+            _event(s, new_id, now, "error", "quarantined", f"{bad.reason}: {message}")
+            s.flush()
             return 1
         return 0
 
@@ -702,6 +752,18 @@ class Store:
                     where=WatermarkRow.value < insert.excluded.value,
                 )
             )
+
+
+def _refused(order: MarketplaceOrder, exc: Exception) -> Quarantined:
+    """The quarantine record of an order the database refused."""
+    detail = printable(str(getattr(exc, "orig", None) or exc).splitlines()[0], 300)
+    return Quarantined(
+        order.external_id,
+        ErrorReason.STORAGE_REJECTED,
+        f"{order.platform} order {printable(order.external_id, 200)}: the store refused it "
+        f"({type(exc).__name__}: {detail})",
+        {"order": repr(order)[:10_000]},
+    )
 
 
 def unidentified_key(raw: Any) -> str:

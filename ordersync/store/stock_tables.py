@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ordersync.orders import limits as L
 from ordersync.store.tables import Base, UTCDateTime
 
 
@@ -32,11 +33,11 @@ class StockReservationRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(32))
-    account: Mapped[str] = mapped_column(String(128))
-    external_id: Mapped[str] = mapped_column(String(128))
-    line_id: Mapped[str] = mapped_column(String(64))
-    sku: Mapped[str | None] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(L.MAX_PLATFORM))
+    account: Mapped[str] = mapped_column(String(L.MAX_ACCOUNT))
+    external_id: Mapped[str] = mapped_column(String(L.MAX_EXTERNAL_ID))
+    line_id: Mapped[str] = mapped_column(String(L.MAX_LINE_ID))
+    sku: Mapped[str | None] = mapped_column(String(L.MAX_SKU))
     quantity: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))  # active | released
     reason: Mapped[str | None] = mapped_column(Text)  # why it was released

@@ -1,4 +1,7 @@
-"""SQLAlchemy 2 tables. Natural keys carry unique constraints; hot queries have indexes."""
+"""SQLAlchemy 2 tables. Natural keys carry unique constraints; hot queries have indexes.
+
+Column sizes come from ``ordersync.orders.limits``, which the mappings check values against.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ordersync.orders import limits as L
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,28 +73,28 @@ class OrderRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(32))
-    account: Mapped[str] = mapped_column(String(128))
-    external_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(32))
-    error_reason: Mapped[str | None] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(L.MAX_PLATFORM))
+    account: Mapped[str] = mapped_column(String(L.MAX_ACCOUNT))
+    external_id: Mapped[str] = mapped_column(String(L.MAX_EXTERNAL_ID))
+    status: Mapped[str] = mapped_column(String(L.MAX_STATUS))
+    error_reason: Mapped[str | None] = mapped_column(String(L.MAX_REASON))
     error_message: Mapped[str | None] = mapped_column(Text)
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    currency: Mapped[str | None] = mapped_column(String(3))
-    total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(L.MAX_CURRENCY))
+    total: Mapped[Decimal | None] = mapped_column(Numeric(L.MONEY_PRECISION, L.MONEY_SCALE))
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # only for quarantined payloads
-    webshop_platform: Mapped[str | None] = mapped_column(String(32))
-    webshop_account: Mapped[str | None] = mapped_column(String(128))
-    webshop_order_id: Mapped[str | None] = mapped_column(String(64))
+    webshop_platform: Mapped[str | None] = mapped_column(String(L.MAX_PLATFORM))
+    webshop_account: Mapped[str | None] = mapped_column(String(L.MAX_ACCOUNT))
+    webshop_order_id: Mapped[str | None] = mapped_column(String(L.MAX_WEBSHOP_ID))
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    tracking_number: Mapped[str | None] = mapped_column(String(64))
-    carrier: Mapped[str | None] = mapped_column(String(64))  # canonical carrier id
-    carrier_code: Mapped[str | None] = mapped_column(String(64))  # marketplace's code
-    carrier_name: Mapped[str | None] = mapped_column(String(128))
+    tracking_number: Mapped[str | None] = mapped_column(String(L.MAX_TRACKING_NUMBER))
+    carrier: Mapped[str | None] = mapped_column(String(L.MAX_CARRIER))  # canonical id
+    carrier_code: Mapped[str | None] = mapped_column(String(L.MAX_CARRIER))  # marketplace's
+    carrier_name: Mapped[str | None] = mapped_column(String(L.MAX_CARRIER_NAME))
     marketplace_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -105,13 +110,13 @@ class OrderLineRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    line_id: Mapped[str] = mapped_column(String(64))
-    sku: Mapped[str | None] = mapped_column(String(128))
-    ean: Mapped[str | None] = mapped_column(String(32))
+    line_id: Mapped[str] = mapped_column(String(L.MAX_LINE_ID))
+    sku: Mapped[str | None] = mapped_column(String(L.MAX_SKU))
+    ean: Mapped[str | None] = mapped_column(String(L.MAX_EAN))
     title: Mapped[str | None] = mapped_column(Text)
-    offer_id: Mapped[str | None] = mapped_column(String(64))
+    offer_id: Mapped[str | None] = mapped_column(String(L.MAX_OFFER_ID))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(L.MONEY_PRECISION, L.MONEY_SCALE))
 
     order: Mapped[OrderRow] = relationship(back_populates="lines")
 

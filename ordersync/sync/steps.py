@@ -257,6 +257,13 @@ def _apply(
             record.id, status, now=now, kind="cancelled", message=reason, expected=record.status
         )
         result.add("cancelled")
+    elif status == OrderStatus.ERROR:  # the webshop gave values the hub cannot use
+        ctx.store.transition(
+            record.id, status, now=now, kind=str(ErrorReason.WEBSHOP_INVALID), message=reason,
+            level="error", expected=record.status,
+            error_reason=str(ErrorReason.WEBSHOP_INVALID), error_message=reason,
+        )
+        result.add("errors")
 
 
 def _ship(

@@ -35,6 +35,7 @@ from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.connectors.base import KnownFilter
 from ordersync.http import (
     ApiClient,
+    NotFound,
     RateLimiter,
     Unlimited,
     UnsupportedOperation,
@@ -49,6 +50,7 @@ from ordersync.orders import (
     Shipment,
     WriteReceipt,
 )
+from ordersync.orders.limits import printable
 
 log = logging.getLogger("ordersync.connectors.amazon")
 
@@ -203,7 +205,12 @@ class AmazonConnector(FeedOps, FulfillmentOps):
             order_id = order.get("AmazonOrderId")
             if order_id and str(order_id) in known_ids:
                 continue
-            items = self.order_items(str(order_id)) if order_id else []
+            try:
+                items = self.order_items(str(order_id)) if order_id else []
+            except NotFound:  # listed, but its items are not found: try again next cycle
+                log.warning("amazon: items of order %s not found; skipped",
+                            printable(order_id, 200))
+                continue
             result = mapping.order_or_quarantine(order, items, self.account)
             (found if isinstance(result, MarketplaceOrder) else rejected).append(result)  # type: ignore[arg-type]
         return OrderBatch(tuple(found), tuple(rejected))

@@ -6,10 +6,10 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import MappingError, money_value, parse_moment, within_limits
 from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
@@ -20,6 +20,7 @@ from ordersync.orders import (
     Quarantined,
     Shipment,
 )
+from ordersync.orders.limits import MAX_QUANTITY, printable
 
 PLATFORM = "amazon"
 PENDING = "Pending"
@@ -47,25 +48,15 @@ _CENT = Decimal("0.01")
 def parse_datetime(value: Any, what: str) -> datetime:
     if not isinstance(value, str):
         raise MappingError(ErrorReason.VALIDATION, f"{what} missing")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise MappingError(ErrorReason.VALIDATION, f"{what} {value!r} is not ISO 8601") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return parse_moment(value, what)
 
 
 def parse_money(value: Any, what: str) -> tuple[Decimal, str | None]:
-    """A Money object -> (amount, currency); PRICING when absent or not a price."""
+    """A Money object -> (amount, currency); PRICING when absent or not a price, VALUE_LIMIT
+    when beyond what the store holds."""
     if not isinstance(value, Mapping) or value.get("Amount") in (None, ""):
         raise MappingError(ErrorReason.PRICING, f"{what} missing")
-    try:
-        amount = Decimal(str(value["Amount"]))
-    except InvalidOperation:
-        raise MappingError(ErrorReason.PRICING, f"{what} {value['Amount']!r} invalid") from None
-    if not amount.is_finite() or amount < 0:
-        raise MappingError(ErrorReason.PRICING, f"{what} {value['Amount']!r} invalid")
+    amount = money_value(value["Amount"], f"{what}.Amount")
     return amount, _text(value.get("CurrencyCode"))
 
 
@@ -120,6 +111,9 @@ def parse_line(item: Any, index: int, pending: bool) -> tuple[OrderLine, str | N
         raise MappingError(ErrorReason.VALIDATION, f"{what}.QuantityOrdered {quantity!r}")
     if quantity == 0:
         return None
+    if quantity > MAX_QUANTITY:
+        raise MappingError(ErrorReason.VALUE_LIMIT, f"{what}.QuantityOrdered {quantity} "
+                           f"is out of range (at most {MAX_QUANTITY})")
     currency = None
     if pending and not isinstance(item.get("ItemPrice"), Mapping):
         unit = Decimal("0")
@@ -154,12 +148,12 @@ def to_order(order: Mapping[str, Any], items: Sequence[Any], account: str) -> Ma
     buyer = order.get("BuyerInfo") if isinstance(order.get("BuyerInfo"), Mapping) else {}
     address = Address() if pending else parse_address(
         order.get("ShippingAddress"), _text(buyer.get("BuyerEmail")))
-    return MarketplaceOrder(
+    return within_limits(MarketplaceOrder(
         platform=PLATFORM, account=account, external_id=order_id,
         placed_at=parse_datetime(order.get("PurchaseDate"), "PurchaseDate"),
         currency=currency, lines=tuple(line for line, _ in parsed),
         shipping_address=address, pending=pending,
-    )
+    ))
 
 
 def order_or_quarantine(order: Any, items: Sequence[Any], account: str,
@@ -171,9 +165,12 @@ def order_or_quarantine(order: Any, items: Sequence[Any], account: str,
             raise MappingError(ErrorReason.VALIDATION, "order payload is not an object")
         return to_order(order, items, account)
     except MappingError as exc:
-        ext = _text(raw.get("AmazonOrderId")) or order_id
-        return Quarantined(ext, exc.reason, f"Amazon order {ext}: {exc}",
-                           {**raw, "OrderItems": list(items)})
+        reason, problem = exc.reason, str(exc)
+    except Exception as exc:  # one odd payload must never stop the page
+        reason, problem = ErrorReason.VALIDATION, f"unreadable ({type(exc).__name__}: {exc})"
+    ext = _text(raw.get("AmazonOrderId")) or order_id
+    return Quarantined(ext, reason, printable(f"Amazon order {ext}: {problem}"),
+                       {**raw, "OrderItems": list(items)})
 
 
 def package_reference(order_id: str, shipment: Shipment) -> str:

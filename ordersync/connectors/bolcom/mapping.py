@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from ordersync.connectors.parsing import MappingError
+from ordersync.connectors.parsing import MappingError, money_value, parse_moment, within_limits
 from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
@@ -18,6 +18,7 @@ from ordersync.orders import (
     Quarantined,
     Shipment,
 )
+from ordersync.orders.limits import printable
 
 PLATFORM = "bolcom"
 CURRENCY = "EUR"  # bol.com sells in euros only
@@ -76,29 +77,16 @@ def parse_address(data: Any, what: str) -> Address:
 
 
 def parse_price(value: Any, what: str) -> Decimal:
-    """A JSON number -> Decimal with cents; PRICING when absent, not a number or negative."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise MappingError(ErrorReason.PRICING, f"{what} {value!r} is not a price")
-    try:
-        price = Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(ErrorReason.PRICING, f"{what} {value!r} is not a price") from None
-    if not price.is_finite() or price < 0:
-        raise MappingError(ErrorReason.PRICING, f"{what} {value!r} is not a price")
-    return price.quantize(Decimal("0.01"))
+    """A JSON number -> Decimal with cents; PRICING when absent, not a number or negative,
+    VALUE_LIMIT when beyond what the store holds."""
+    return money_value(value, what)
 
 
 def parse_datetime(value: Any, what: str) -> datetime:
     """ISO 8601 with offset -> aware UTC datetime (a naive value is taken as UTC)."""
     if not isinstance(value, str):
         raise MappingError(ErrorReason.VALIDATION, f"{what} missing")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise MappingError(ErrorReason.VALIDATION, f"{what} {value!r} is not ISO 8601") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return parse_moment(value, what)
 
 
 def _int(value: Any, what: str, default: int | None = None) -> int:
@@ -148,7 +136,7 @@ def to_order(data: Mapping[str, Any], account: str,
     if not lines:
         raise MappingError(ErrorReason.VALIDATION, "every order item is cancelled")
     billing = data.get("billingDetails")
-    return MarketplaceOrder(
+    return within_limits(MarketplaceOrder(
         platform=PLATFORM,
         account=account,
         external_id=order_id,
@@ -163,7 +151,7 @@ def to_order(data: Mapping[str, Any], account: str,
             isinstance(item, Mapping) and item.get("cancellationRequest") is True
             for item in items
         ),
-    )
+    ))
 
 
 def order_or_quarantine(data: Any, account: str, order_id: str | None = None,
@@ -175,8 +163,11 @@ def order_or_quarantine(data: Any, account: str, order_id: str | None = None,
             raise MappingError(ErrorReason.VALIDATION, "order payload is not an object")
         return to_order(data, account, placed_fallback)
     except MappingError as exc:
-        ext = _text(raw.get("orderId")) or order_id
-        return Quarantined(ext, exc.reason, f"bol.com order {ext}: {exc}", dict(raw))
+        reason, problem = exc.reason, str(exc)
+    except Exception as exc:  # one odd payload must never stop the page
+        reason, problem = ErrorReason.VALIDATION, f"unreadable ({type(exc).__name__}: {exc})"
+    ext = _text(raw.get("orderId")) or order_id
+    return Quarantined(ext, reason, printable(f"bol.com order {ext}: {problem}"), dict(raw))
 
 
 def has_cancellation_request(order: Mapping[str, Any]) -> bool:

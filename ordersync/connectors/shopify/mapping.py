@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordersync.orders import Address, MarketplaceOrder, OrderLine, Tracking, WebshopOrderState
+from ordersync.orders.limits import tracking_problem
 
 DEFAULT_INVENTORY_BEHAVIOUR = "decrement_ignoring_policy"
 """Marketplace orders are already sold: take the stock, but never refuse the order for it."""
@@ -137,12 +138,19 @@ def tracking_of(order: Mapping[str, Any]) -> tuple[Tracking, ...]:
 
 
 def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
-    """A Shopify order (full, or with ``STATE_FIELDS``) as the hub sees it."""
+    """A Shopify order (full, or with ``STATE_FIELDS``) as the hub sees it. Tracking the hub
+    cannot store (too long, NUL, ...) is dropped and the state marked ``invalid``."""
+    try:
+        tracking = tracking_of(order)
+        invalid = tracking_problem(tracking)
+    except (TypeError, AttributeError, ValueError) as exc:
+        tracking, invalid = (), f"fulfillments unreadable ({type(exc).__name__})"
     return WebshopOrderState(
         webshop_id=str(order["id"]),
         reference=order.get("source_identifier") or None,
         updated_at=parse_time(order["updated_at"]),
         completed=order.get("fulfillment_status") == "fulfilled",
         cancelled=order.get("cancelled_at") is not None,
-        tracking=tracking_of(order),
+        tracking=() if invalid else tracking,
+        invalid=invalid,
     )

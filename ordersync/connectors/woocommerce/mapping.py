@@ -11,6 +11,7 @@ from typing import Any
 
 from ordersync.connectors.parsing import MappingError, amount
 from ordersync.orders import Address, ErrorReason, MarketplaceOrder, Tracking, WebshopOrderState
+from ordersync.orders.limits import tracking_problem
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 Json = Mapping[str, Any]
@@ -106,13 +107,17 @@ def tracking_of(entry: Json) -> Tracking:
 
 
 def order_state(order: Json, trackings: Sequence[Json] = ()) -> WebshopOrderState:
+    """Tracking the hub cannot store (too long, NUL, ...) is dropped and the state marked
+    ``invalid``."""
     status = order.get("status")
     updated = gmt(order.get("date_modified_gmt")) or gmt(order.get("date_created_gmt"))
     assert updated is not None
+    tracking = tuple(tracking_of(t) for t in trackings if t.get("tracking_number"))
+    invalid = tracking_problem(tracking)
     return WebshopOrderState(
         webshop_id=str(order["id"]), reference=reference_of(order), updated_at=updated,
         completed=status in COMPLETED, cancelled=status in CANCELLED,
-        tracking=tuple(tracking_of(t) for t in trackings if t.get("tracking_number")),
+        tracking=() if invalid else tracking, invalid=invalid,
     )
 
 

@@ -48,8 +48,11 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
 - ``GET /_sandbox/amazon/orders/{id}/shipments`` - confirmed packages, one row per item.
 - ``GET /_sandbox/amazon/listings/{sku}`` - ``{sku, quantity, productType}``;
   ``PUT`` the same path ``{quantity}`` creates/sets a listing.
+- ``PUT /_sandbox/amazon/orders/{id}/raw``, ``POST /_sandbox/amazon/orders/malformed``:
+  malformed orders served as planted (see ``ordersync.sandbox.amazon.malformed``).
 Python helpers: ``place_order``, ``pay``, ``fraud_cancel``, ``shipments_of``, ``quantity_of``,
-``add_listing``, ``revoke_tokens``, ``reset``, ``confirmations_of``, ``process_feeds``.
+``add_listing``, ``put_raw_order``, ``plant_malformed``, ``revoke_tokens``, ``reset``,
+``confirmations_of``, ``process_feeds``.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ from ordersync.sandbox.amazon.errors import Reject as _Reject
 from ordersync.sandbox.amazon.errors import errors
 from ordersync.sandbox.amazon.errors import fail as _fail
 from ordersync.sandbox.amazon.fulfillment import FulfillmentControls
+from ordersync.sandbox.amazon.malformed import MalformedRoutes
 from ordersync.sandbox.amazon.state import AmazonState, OrderRecord
 from ordersync.sandbox.amazon.stock import StockRoutes
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -81,7 +85,7 @@ TOKEN_TTL = 3600
 OPEN_FOR_SHIPPING = ("Unshipped", "PartiallyShipped")
 
 
-class AmazonTwin(StockRoutes, FulfillmentControls):
+class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
     """In-memory Amazon: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -239,7 +243,7 @@ class AmazonTwin(StockRoutes, FulfillmentControls):
             ("/_sandbox/amazon/orders/{order_id}/fraud-cancel", self._ctl_cancel, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/amazon/listings/{sku:path}", self._ctl_listing, ["GET", "PUT"]),
-        ]
+        ] + self.malformed_routes()
         table.extend(self._fulfillment_routes())
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 

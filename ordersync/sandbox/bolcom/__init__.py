@@ -27,6 +27,8 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
   quantity, unitPrice, offerReference?, offerId?, orderItemId?, fulfilmentMethod?}]}``; missing
   address fields default to a Dutch address. 201 with the Order JSON.
 - ``PUT /_sandbox/bolcom/orders/{id}/raw`` - store any JSON as the order (malformed payloads).
+- ``POST /_sandbox/bolcom/orders/malformed`` ``{"kind"}`` - a ready-made malformed order (see
+  ``ordersync.sandbox.bolcom.malformed``).
 - ``POST /_sandbox/bolcom/orders/{id}/cancellation-request`` ``{orderItemIds?}`` - the buyer
   asks to cancel (sets ``cancellationRequest`` on open items). 200 with the Order.
 - ``GET /_sandbox/bolcom/orders/{id}/shipments`` - confirmed shipments, one row per item:
@@ -51,6 +53,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
+from ordersync.sandbox.bolcom.malformed import MalformedRoutes
 from ordersync.sandbox.bolcom.offers import OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -95,7 +98,7 @@ class _Reject(Exception):
         self.response = response
 
 
-class BolcomTwin(OfferRoutes):
+class BolcomTwin(OfferRoutes, MalformedRoutes):
     """In-memory bol.com: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -253,6 +256,7 @@ class BolcomTwin(OfferRoutes):
             ("/retailer/offers/{offer_id}/stock", self._stock, ["PUT"]),
             ("/retailer/offers/{offer_id}", self._get_offer, ["GET"]),
             ("/_sandbox/bolcom/orders", self._ctl_place, ["POST"]),
+            *self.malformed_routes(),
             ("/_sandbox/bolcom/orders/{order_id}/raw", self._ctl_raw, ["PUT"]),
             ("/_sandbox/bolcom/orders/{order_id}/cancellation-request", self._ctl_cancel_request,
              ["POST"]),
