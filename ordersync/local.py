@@ -138,9 +138,19 @@ class LocalPrefect:
     # -- deployments' schedules and flow runs through the REST API (demo, tests) ------
 
     def _api(self, method: str, path: str, body: dict | None = None) -> Any:
-        response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        """One API call, retried on 503/429 and connection errors like Prefect's client."""
+        for attempt in range(6):
+            try:
+                response = httpx.request(method, f"{self.api_url}{path}", json=body,
+                                         timeout=30)
+                if response.status_code not in (429, 503) or attempt == 5:
+                    response.raise_for_status()
+                    return response.json() if response.content else None
+            except httpx.TransportError:
+                if attempt == 5:
+                    raise
+            time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
 
     def deployments(self) -> dict[str, dict]:
         """Every deployment by name, with its schedules."""
