@@ -60,11 +60,11 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         _say(f"starting Prefect server (state in {home / 'prefect'}) ...")
         prefect.start_server()
         _say(f"Prefect UI: {prefect.ui_url}")
-        _cancel_leftovers(prefect)
         _save_blocks(sandbox, tracking_wait)
         _say("deploying prefect.yaml (prefect deploy --all) and the automations ...")
         prefect.deploy()
         prefect.set_interval(SCHEDULED, interval)
+        _cancel_leftovers(prefect, started)
         _overview()  # creates the session's hub database before any flow run needs it
         prefect.start_worker()
         _say(f"worker started on pool 'ordersync'; {', '.join(SCHEDULED)} scheduled every "
@@ -110,13 +110,18 @@ def _new_session(home: Path) -> datetime:
     return datetime.now(UTC)
 
 
-def _cancel_leftovers(prefect: LocalPrefect) -> None:
+def _cancel_leftovers(prefect: LocalPrefect, started: datetime) -> None:
     """Runs an earlier session left scheduled, pending or running belong to platforms that
-    are gone: cancel them before the worker starts."""
-    leftovers = prefect.flow_runs(ACTIVE_STATES)
+    are gone: cancel them before the worker starts. (Its auto-scheduled runs are gone
+    already: Prefect drops them when the deployments and their schedules are updated.)"""
+    leftovers = [r for r in prefect.flow_runs(ACTIVE_STATES) if _created(r) < started]
     if leftovers:
         prefect.cancel_runs(leftovers, "left over from an earlier demo session")
-        _say(f"cancelled {len(leftovers)} runs left scheduled or pending by an earlier demo")
+        _say(f"cancelled {len(leftovers)} runs an earlier demo left scheduled or pending")
+
+
+def _created(run: dict) -> datetime:
+    return datetime.fromisoformat(run["created"])
 
 
 def _save_blocks(sandbox: SandboxStack, tracking_wait: float) -> None:
@@ -177,7 +182,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
             break
         _say(f"{len(verdict.open)} expectations open, e.g. {verdict.open[0]}")
         time.sleep(5.0)
-    runs = [r for r in prefect.flow_runs() if datetime.fromisoformat(r["created"]) >= started]
+    runs = [r for r in prefect.flow_runs() if _created(r) >= started]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
     verdict.merge(dc.check_coverage(markets, shop)).merge(
         dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))
