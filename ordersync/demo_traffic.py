@@ -80,8 +80,11 @@ class Traffic:
             self._turns[name] = itertools.cycle(cycle)
         return next(self._turns[name])
 
-    def _items(self) -> list[tuple[str, str, str, float, int]]:
-        count = self._turn("lines", (1, 3, 2)) if self.scripted else self.rng.randint(1, 2)
+    def _items(self, buyer: bool = True) -> list[tuple[str, str, str, float, int]]:
+        """1-2 products (scripted buyers: 1, 3, 2 in turn, so both marketplaces get
+        multi-line orders)."""
+        count = (self._turn("lines", (1, 3, 3, 1, 2, 2)) if self.scripted and buyer
+                 else self.rng.randint(1, 2))
         return [(sku, ean, title, price, self.rng.randint(1, 2))
                 for sku, ean, title, price, _ in self.rng.sample(PRODUCTS, count)]
 
@@ -124,7 +127,7 @@ class Traffic:
 
     def shopper(self) -> None:
         """A customer orders in the Shopify shop itself (imported by shop-import)."""
-        lines = [{"sku": sku, "quantity": q} for sku, _, _, _, q in self._items()]
+        lines = [{"sku": sku, "quantity": q} for sku, _, _, _, q in self._items(buyer=False)]
         order = self.sandbox.shopify.place_shop_order(lines)
         self.say(f"shopper placed Shopify order {order['name']}")
 
