@@ -171,6 +171,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
     traffic.payments(time.monotonic(), all_due=True)
     limit = time.monotonic() + (limits.grace + limits.tracking_wait).total_seconds() + 15
     _say("traffic stopped; waiting for the hub to finish what is open ...")
+    reported = None
     while True:
         now = datetime.now(UTC)
         markets = dc.read_bolcom(sandbox, traffic.ledger) + dc.read_amazon(sandbox,
@@ -180,7 +181,9 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
             dc.check_hub(dc.read_hub(store_for()), markets, limits, now))
         if not verdict.open or time.monotonic() > limit:
             break
-        _say(f"{len(verdict.open)} expectations open, e.g. {verdict.open[0]}")
+        if len(verdict.open) != reported:
+            reported = len(verdict.open)
+            _say(f"{reported} expectations open, e.g. {verdict.open[0]}")
         time.sleep(5.0)
     runs = [r for r in prefect.flow_runs() if _created(r) >= started]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
