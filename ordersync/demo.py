@@ -185,7 +185,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
             reported = len(verdict.open)
             _say(f"{reported} expectations open, e.g. {verdict.open[0]}")
         time.sleep(5.0)
-    runs = [r for r in prefect.flow_runs() if _created(r) >= started]
+    runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _created(r) >= started]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
     verdict.merge(dc.check_coverage(markets, shop)).merge(
         dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))

@@ -373,9 +373,9 @@ def order_figures(markets: Iterable[MarketOrder], shop: Iterable[ShopOrder]) -> 
 
 
 def check_runs(runs: Iterable[dict[str, Any]], scheduled: Iterable[str]) -> Verdict:
-    """``runs``: flow runs of this session as the Prefect API returns them, each with its
-    ``deployment`` name added. Failed or Crashed runs fail; so does a scheduled deployment
-    none of whose auto-scheduled runs completed (its schedule never fired)."""
+    """``runs``: flow runs of this session as the Prefect API returns them (those that left
+    Scheduled), each with its ``deployment`` name added. Failed or Crashed runs fail; so does
+    a scheduled deployment none of whose auto-scheduled runs completed (schedule never fired)."""
     verdict = Verdict()
     by_state: Counter[str] = Counter()
     auto: Counter[str] = Counter()
@@ -398,6 +398,7 @@ def check_runs(runs: Iterable[dict[str, Any]], scheduled: Iterable[str]) -> Verd
                          f"({auto[deployment]} scheduled)")
     verdict.figures["runs_by_state"] = dict(sorted(by_state.items()))
     verdict.figures["auto_scheduled"] = dict(sorted(auto.items()))
+    verdict.figures["auto_scheduled_completed"] = dict(sorted(completed_auto.items()))
     return verdict
 
 
@@ -439,11 +440,22 @@ def log_errors(lines: Iterable[str]) -> list[str]:
     return found
 
 
+_VARYING = [(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
+            (re.compile(r"\[\s*\d+ms\]"), "[<t>]"), (re.compile(r"worker-\d+"), "worker-<pid>")]
+
+
+def _gist(message: str) -> str:
+    """The message without the ids and timings that differ between occurrences."""
+    for pattern, placeholder in _VARYING:
+        message = pattern.sub(placeholder, message)
+    return message
+
+
 def check_logs(logs: dict[str, Iterable[str]]) -> Verdict:
     """One finding per distinct error in each log (with how often it occurred)."""
     verdict = Verdict()
     for name, lines in logs.items():
-        counts = Counter(log_errors(lines))
+        counts = Counter(_gist(m) for m in log_errors(lines))
         for message, n in counts.items():
             verdict.fail("log_error", f"{name} log", f"{message[:400]} (x{n})")
         verdict.figures.setdefault("log_errors", {})[name] = sum(counts.values())

@@ -29,7 +29,7 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
 ]
 # What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
 # every marketplace sees shipments with and without track & trace, and a cancellation.
-MERCHANT_SCRIPT = ("code", "none", "code", "cancel", "code", "none")
+MERCHANT_SCRIPT = ("code", "none", "cancel", "code", "none", "code")
 SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
@@ -134,7 +134,10 @@ class Traffic:
     def merchant(self) -> None:
         """Ship Shopify orders a little while after they arrive: most with a code, some
         without (they wait, then ship without tracking), a few cancelled."""
-        for order in self.sandbox.shopify.all_orders():
+        store = self.sandbox.shopify.store
+        with store.lock:  # the shop's live orders (its seeded history is older than us)
+            orders = list(store.orders.values())
+        for order in orders:
             if order["id"] in self.handled or order.get("cancelled_at") \
                     or order.get("fulfillment_status") or order.get("financial_status") != "paid":
                 continue

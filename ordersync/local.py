@@ -169,12 +169,15 @@ class LocalPrefect:
                           f"{schedule['id']}", {"schedule": {"interval": seconds},
                                                 "active": True})
 
-    def flow_runs(self, states: list[str] | None = None) -> list[dict]:
-        """Flow runs (of the given state types), each with its ``deployment`` name added."""
+    def flow_runs(self, states: list[str] | None = None,
+                  not_states: list[str] | None = None) -> list[dict]:
+        """Flow runs (of the given state types, or not of ``not_states``), each with its
+        ``deployment`` name added."""
         names = {d["id"]: name for name, d in self.deployments().items()}
         query: dict = {"sort": "EXPECTED_START_TIME_ASC", "limit": 200}
-        if states:
-            query["flow_runs"] = {"state": {"type": {"any_": states}}}
+        if states or not_states:
+            kind = {"any_": states} if states else {"not_any_": not_states}
+            query["flow_runs"] = {"state": {"type": kind}}
         runs: list[dict] = []
         while True:
             page = self._api("POST", "/flow_runs/filter", {**query, "offset": len(runs)})

@@ -289,3 +289,10 @@ def test_coverage_reports_the_cases_the_traffic_never_produced(world):
     assert "bolcom shipped with T&T" not in missing and "bolcom multi-line" not in missing
     assert {"bolcom shipped without T&T", "amazon cancelled in shop", "bolcom bad input",
             "amazon multi-line"} <= missing
+
+
+def test_the_same_error_with_other_ids_and_timings_is_one_finding():
+    lines = [f"22:50:0{n}.000 | ERROR   | docket.worker - [ {n}0216ms] cancel(UUID('01a214e0-"
+             f"83bf-710d-9f4f-d30931e7331{n}')) failed" for n in range(3)]
+    v = dc.check_logs({"server": lines})
+    assert len(v.findings) == 1 and v.findings[0].detail.endswith("(x3)")
