@@ -80,6 +80,7 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
                             dc.Limits.for_demo(interval, tracking_wait))
     except KeyboardInterrupt:
         _say("stopping ...")
+        status = 130 if check else 0
     finally:
         prefect.stop()
         sandbox.stop()

@@ -187,9 +187,20 @@ class Traffic:
         self.plant_bad_amazon_input()
 
     def plant_bad_amazon_input(self) -> None:
-        """HOOK (Amazon bad input): the Amazon twin has no control route for malformed
-        orders yet (another branch adds one). Once it exists, plant them here and record
-        each in ``self.ledger.planted[("amazon", order_id)]``."""
+        """HOOK (Amazon bad input): plants ready-made malformed orders through the Amazon
+        twin's ``POST /_sandbox/amazon/orders/malformed`` - a route another branch adds.
+        Where the twin has no such route (404), bol.com carries the bad input alone."""
+        with httpx.Client(base_url=self.sandbox.url("amazon"), timeout=10) as http:
+            for kind, flaw in AMAZON_FLAWS.items():
+                planted = http.post("/_sandbox/amazon/orders/malformed", json={"kind": kind})
+                if planted.status_code == 404:
+                    self.say("the Amazon twin cannot plant malformed orders yet: "
+                             "bad input on bol.com only")
+                    return
+                planted.raise_for_status()
+                order_id = planted.json()["AmazonOrderId"]
+                self.ledger.planted[("amazon", order_id)] = flaw
+                self.say(f"planted a malformed Amazon order {order_id} ({flaw})")
 
 
 def _no_zip(order: dict[str, Any]) -> None:
@@ -203,4 +214,8 @@ def _bad_price(order: dict[str, Any]) -> None:
 BOLCOM_FLAWS: dict[str, Callable[[dict[str, Any]], None]] = {
     "shipping address without zip code": _no_zip,
     "unit price is not a number": _bad_price,
+}
+AMAZON_FLAWS = {  # kinds of the Amazon twin's malformed-order route -> what is wrong
+    "missing_address": "shipping address missing",
+    "negative_price": "negative item price",
 }
