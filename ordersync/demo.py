@@ -125,6 +125,12 @@ def _created(run: dict) -> datetime:
     return datetime.fromisoformat(run["created"])
 
 
+def _in_session(run: dict, started: datetime) -> bool:
+    """Created in this session, or an older run that started in it (a leftover)."""
+    begun = run.get("start_time")
+    return _created(run) >= started or bool(begun) and datetime.fromisoformat(begun) >= started
+
+
 def _save_blocks(sandbox: SandboxStack, tracking_wait: float) -> None:
     from ordersync.blocks.sandbox import save_sandbox_connection, save_sandbox_shop_import
 
@@ -186,7 +192,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
             reported = len(verdict.open)
             _say(f"{reported} expectations open, e.g. {verdict.open[0]}")
         time.sleep(5.0)
-    runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _created(r) >= started]
+    runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _in_session(r, started)]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
     verdict.merge(dc.check_coverage(markets, shop)).merge(
         dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))

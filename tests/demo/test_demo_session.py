@@ -40,3 +40,14 @@ def test_demo_help_shows_the_defaults(capsys):
 def test_the_check_needs_a_duration(capsys):
     assert main(["demo", "--check"]) == 2
     assert "--duration" in capsys.readouterr().err
+
+
+def test_the_check_judges_the_runs_of_this_session_and_leftovers_that_ran_in_it():
+    from datetime import UTC, datetime
+
+    started = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    before, after = "2026-11-25T21:00:00Z", "2026-11-25T22:05:00Z"
+    assert demo._in_session({"created": after, "start_time": after}, started)
+    assert demo._in_session({"created": before, "start_time": after}, started)  # leftover
+    assert not demo._in_session({"created": before, "start_time": before}, started)
+    assert not demo._in_session({"created": before, "start_time": None}, started)
