@@ -17,19 +17,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ordersync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="the main job on the embedded default (Ctrl-C stops it)")
-    demo.add_argument("--port", type=int, default=None, help="Prefect server port (default: "
-                      "a free one)")
+    demo = sub.add_parser("demo", help="the main job on the embedded default (Ctrl-C stops it)",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                          description="Local Prefect server, sandbox bol.com/Amazon/Shopify, "
+                          "deployments scheduled every --interval, a worker and demo traffic. "
+                          "State in $ORDERSYNC_HOME (default ./.ordersync): Prefect's run "
+                          "history is kept, the hub database is new every session.")
+    demo.add_argument("--port", type=int, default=None,
+                      help="Prefect server port (None: a free one)")
     demo.add_argument("--interval", type=float, default=60.0,
-                      help="seconds between demo sync runs (the deployment's own schedule is "
-                      "5 minutes)")
-    demo.add_argument("--tracking-wait", type=float, default=3.0,
-                      help="minutes a completed order waits for track & trace in the demo")
-    demo.add_argument("--orders-per-minute", type=float, default=6.0)
+                      help="seconds between scheduled runs of order-sync(-amazon), stock-sync "
+                      "and shop-import (prefect.yaml says 300)")
+    demo.add_argument("--tracking-wait", type=float, default=None,
+                      help="minutes a completed order waits for track & trace (None: 3, "
+                      "0.5 with --check)")
+    demo.add_argument("--orders-per-minute", type=float, default=6.0,
+                      help="buyers' orders per minute (shoppers: a third of that)")
     demo.add_argument("--duration", type=float, default=None,
-                      help="stop after this many seconds (default: until Ctrl-C)")
+                      help="seconds of traffic, then stop (None: until Ctrl-C)")
     demo.add_argument("--history", type=int, default=300,
                       help="orders of the shop's own from the last 90 days, for the backfill")
+    demo.add_argument("--check", action="store_true",
+                      help="acceptance check: scripted traffic with bad input, then verdicts "
+                      "on the platforms, the hub, the flow runs and the logs; exit 1 on any "
+                      "failure (give --duration)")
+    demo.add_argument("--fresh", action="store_true",
+                      help="first remove the demo's state in $ORDERSYNC_HOME (Prefect state, "
+                      "logs, hub database)")
+    demo.add_argument("--seed", type=int, default=None, help="seed of the traffic's randomness")
 
     run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
     run.add_argument("--connection", default="sandbox")
@@ -78,9 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _demo(args) -> int:
     from ordersync.demo import run_demo
 
-    return run_demo(port=args.port, interval=args.interval, tracking_wait=args.tracking_wait,
+    if args.check and args.duration is None:
+        raise ValueError("demo --check needs --duration (seconds of traffic before the check)")
+    wait = args.tracking_wait if args.tracking_wait is not None else 0.5 if args.check else 3.0
+    return run_demo(port=args.port, interval=args.interval, tracking_wait=wait,
                     orders_per_minute=args.orders_per_minute, duration=args.duration,
-                    history=args.history)
+                    history=args.history, check=args.check, fresh=args.fresh, seed=args.seed)
 
 
 def _sync(args) -> int:

@@ -1,40 +1,61 @@
 """The main job on the embedded default: a local Prefect server (SQLite), the sandbox twins
 (bol.com, Amazon, Shopify), the blocks of two order connections and a shop import connection,
-the deployments of prefect.yaml, a process worker, and demo traffic (see demo_traffic). The
-backfill of the shop's own order history is triggered once, as a merchant would by hand.
-Ctrl-C stops everything it started.
+the deployments of prefect.yaml with their schedules set to the demo's interval, a process
+worker, and demo traffic (see demo_traffic). The backfill of the shop's own order history is
+triggered once, as a merchant would by hand. Ctrl-C stops everything it started.
+
+A demo session keeps Prefect's state (run history, blocks) in ``$ORDERSYNC_HOME/prefect`` but
+starts a new hub database, as its sandbox platforms are new; runs an earlier session left
+scheduled or pending are cancelled first. ``fresh=True`` wipes the demo's state first.
+
+``check=True`` (``ordersync demo --check``): scripted traffic with bad input, then a drain
+(no new traffic) until every expectation is met or its deadline passed, then the verdicts of
+``ordersync.demo_check``; exit status 1 when anything failed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import shutil
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ordersync import demo_check as dc
 from ordersync.demo_traffic import Traffic, stock_the_shop
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
 from ordersync.sandbox.stack import SandboxStack
 
 BOLCOM, AMAZON, SHOP = "sandbox", "sandbox-amazon", "sandbox-shop"
-ORDER_SYNCS = {BOLCOM: "order_sync/order-sync", AMAZON: "order_sync/order-sync-amazon"}
+SCHEDULED = ["order-sync", "order-sync-amazon", "stock-sync", "shop-import"]
+ACTIVE_STATES = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
+HUB_DB = "ordersync.db"
+LOGS = ("server", "worker")
 
 
 def run_demo(*, port: int | None, interval: float, tracking_wait: float,
-             orders_per_minute: float, duration: float | None, history: int = 300) -> int:
+             orders_per_minute: float, duration: float | None, history: int = 300,
+             check: bool = False, fresh: bool = False, seed: int | None = None) -> int:
     home = Path(os.environ.get("ORDERSYNC_HOME") or Path.cwd() / ".ordersync").resolve()
+    if fresh:
+        _wipe(home)
     home.mkdir(parents=True, exist_ok=True)
+    started = _new_session(home)
     prefect = LocalPrefect(home, port or free_port())
-    # Before Prefect is imported: this process and every child talk to the local server.
+    # Before Prefect is imported: this process and every child talk to the local server,
+    # and the flows use this session's hub database (never one from the environment).
     os.environ.update(prefect_env(home, prefect.port))
-    os.environ.setdefault("ORDERSYNC_DATABASE_URL", f"sqlite:///{home / 'ordersync.db'}")
+    os.environ["ORDERSYNC_DATABASE_URL"] = f"sqlite:///{home / HUB_DB}"
     sandbox = SandboxStack(rate_limits=True, marketplaces=("bolcom", "amazon"))
+    traffic = Traffic(sandbox, _say, random.Random(seed), scripted=check)
+    status = 0
     try:
         sandbox.start()
         _say(f"sandbox bol.com at {sandbox.bolcom_url}, Amazon at {sandbox.url('amazon')}, "
-             f"Shopify at {sandbox.shopify_url}")
+             f"Shopify at {sandbox.shopify_url}; hub database {home / HUB_DB} (new)")
         stock_the_shop(sandbox, history, _say)
         _say(f"starting Prefect server (state in {home / 'prefect'}) ...")
         prefect.start_server()
@@ -42,21 +63,72 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         _save_blocks(sandbox, tracking_wait)
         _say("deploying prefect.yaml (prefect deploy --all) and the automations ...")
         prefect.deploy()
+        prefect.set_interval(SCHEDULED, interval)
+        _cancel_leftovers(prefect, started)
+        _overview()  # creates the session's hub database before any flow run needs it
         prefect.start_worker()
-        _say(f"worker started on pool 'ordersync'; demo runs every {interval:.0f}s, "
-             f"tracking wait {tracking_wait:g} min. Ctrl-C stops everything.")
+        _say(f"worker started on pool 'ordersync'; {', '.join(SCHEDULED)} scheduled every "
+             f"{interval:g}s, tracking wait {tracking_wait:g} min. Ctrl-C stops everything.")
         _run("backfill/backfill", {"connection": SHOP})
         _say(f"backfill of {SHOP!r} triggered (by hand: prefect deployment run "
              f"backfill/backfill -p connection={SHOP})")
-        _traffic(Traffic(sandbox, _say, random.Random()), interval, orders_per_minute,
-                 duration)
+        if check:
+            traffic.plant_bad_input()
+        _traffic(traffic, interval, orders_per_minute, duration)
+        if check:
+            status = _check(prefect, sandbox, traffic, started,
+                            dc.Limits.for_demo(interval, tracking_wait))
     except KeyboardInterrupt:
         _say("stopping ...")
+        status = 130 if check else 0
     finally:
         prefect.stop()
         sandbox.stop()
     _say("stopped.")
-    return 0
+    return status
+
+
+def _wipe(home: Path) -> None:
+    """What the demo keeps in ``home``: Prefect's state, the logs, the hub database."""
+    for name in ("prefect", "logs"):
+        shutil.rmtree(home / name, ignore_errors=True)
+    for path in home.glob(f"{HUB_DB}*"):
+        path.unlink()
+    _say(f"--fresh: removed the demo's state in {home}")
+
+
+def _new_session(home: Path) -> datetime:
+    """A new hub database (the sandbox platforms are new too); the previous session's logs
+    move to logs/previous/. Returns the session's start."""
+    for path in home.glob(f"{HUB_DB}*"):
+        path.unlink()
+    logs = home / "logs"
+    if logs.is_dir():
+        previous = logs / "previous"
+        previous.mkdir(exist_ok=True)
+        for log in logs.glob("*.log"):
+            log.replace(previous / log.name)
+    return datetime.now(UTC)
+
+
+def _cancel_leftovers(prefect: LocalPrefect, started: datetime) -> None:
+    """Runs an earlier session left scheduled, pending or running belong to platforms that
+    are gone: cancel them before the worker starts. (Its auto-scheduled runs are gone
+    already: Prefect drops them when the deployments and their schedules are updated.)"""
+    leftovers = [r for r in prefect.flow_runs(ACTIVE_STATES) if _created(r) < started]
+    if leftovers:
+        prefect.cancel_runs(leftovers, "left over from an earlier demo session")
+        _say(f"cancelled {len(leftovers)} runs an earlier demo left scheduled or pending")
+
+
+def _created(run: dict) -> datetime:
+    return datetime.fromisoformat(run["created"])
+
+
+def _in_session(run: dict, started: datetime) -> bool:
+    """Created in this session, or an older run that started in it (a leftover)."""
+    begun = run.get("start_time")
+    return _created(run) >= started or bool(begun) and datetime.fromisoformat(begun) >= started
 
 
 def _save_blocks(sandbox: SandboxStack, tracking_wait: float) -> None:
@@ -77,11 +149,11 @@ def _run(deployment: str, parameters: dict) -> None:
 
 def _traffic(traffic: Traffic, interval: float, orders_per_minute: float,
              duration: float | None) -> None:
-    """Buyers, shoppers, payments and the merchant; every ``interval`` seconds the order
-    syncs, the stock sync and the shop import run (their own schedules are 5 minutes)."""
+    """Buyers, shoppers, payments and the merchant; the deployments' schedules run the
+    syncs. The hub's overview every ``interval`` seconds."""
     rng = traffic.rng
     start = time.monotonic()
-    next_order = next_shopper = next_sync = start
+    next_order = next_shopper = next_overview = start
     while duration is None or time.monotonic() - start < duration:
         now = time.monotonic()
         if now >= next_order:
@@ -92,14 +164,48 @@ def _traffic(traffic: Traffic, interval: float, orders_per_minute: float,
             next_shopper = now + rng.expovariate(orders_per_minute / 180.0)
         traffic.payments(now)
         traffic.merchant()
-        if now >= next_sync:
-            for connection, deployment in ORDER_SYNCS.items():
-                _run(deployment, {"connection": connection})
-            _run("stock_sync/stock-sync", {"connections": list(ORDER_SYNCS)})
-            _run("shop_import/shop-import", {"connection": SHOP})
+        if now >= next_overview:
             _overview()
-            next_sync = now + interval
+            next_overview = now + interval
         time.sleep(1.0)
+
+
+def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
+           started: datetime, limits: dc.Limits) -> int:
+    """Drain, judge, print the failures, the figures and a final JSON line; 0 if all passed."""
+    from ordersync.flows.runtime import store_for
+
+    traffic.payments(time.monotonic(), all_due=True)
+    limit = time.monotonic() + (limits.grace + limits.tracking_wait).total_seconds() + 15
+    _say("traffic stopped; waiting for the hub to finish what is open ...")
+    reported = None
+    while True:
+        now = datetime.now(UTC)
+        markets = dc.read_bolcom(sandbox, traffic.ledger) + dc.read_amazon(sandbox,
+                                                                         traffic.ledger)
+        shop = dc.read_shop(sandbox, traffic.ledger)
+        verdict = dc.check_platforms(markets, shop, limits, now).merge(
+            dc.check_hub(dc.read_hub(store_for()), markets, limits, now))
+        if not verdict.open or time.monotonic() > limit:
+            break
+        if len(verdict.open) != reported:
+            reported = len(verdict.open)
+            _say(f"{reported} expectations open, e.g. {verdict.open[0]}")
+        time.sleep(5.0)
+    runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _in_session(r, started)]
+    logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
+    verdict.merge(dc.check_coverage(markets, shop)).merge(
+        dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))
+    verdict.figures["orders"] = dc.order_figures(markets, shop)
+    for expectation in verdict.open:
+        _say(f"not judged (deadline ahead): {expectation}")
+    summary = dc.report(verdict, _say)
+    print(json.dumps(summary, sort_keys=True), flush=True)
+    return 0 if summary["ok"] else 1
+
+
+def _read_log(path: Path) -> list[str]:
+    return path.read_text(errors="replace").splitlines() if path.exists() else []
 
 
 def _overview() -> None:

@@ -1,21 +1,24 @@
 """Demo traffic on the sandbox twins: buyers on bol.com and Amazon (some Amazon orders wait
-for payment, a few fail the fraud check), shoppers in the Shopify shop itself, and the
-merchant shipping in Shopify with, without or instead of a track & trace code."""
+for payment, a few fail the fraud check), shoppers in the Shopify shop itself, the merchant
+shipping in Shopify with, without or instead of a track & trace code, and bad input (malformed
+marketplace orders planted through the twins' control APIs). What the traffic did that the
+twins do not record is kept in a ``Ledger`` for the demo's check mode."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from ordersync.sandbox.amazon.malformed import KINDS as AMAZON_KINDS
-from ordersync.sandbox.bolcom.malformed import KINDS as BOL_KINDS
+import httpx
+
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sandbox.tracking_codes import GENERATORS
 
 Say = Callable[[str], None]
-MALFORMED_SHARE = 0.03  # of the buyers' orders; quarantined by the hub, never fatal
 
 PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("MUG-350", "8712345678906", "Ceramic mug 350 ml", 12.99, 40),
@@ -24,6 +27,10 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("BOARD-OAK", "8712345678937", "Oak cutting board", 34.0, 15),
     ("KETTLE-CU", "8712345678944", "Copper kettle", 59.95, 8),
 ]
+# What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
+# every marketplace sees shipments with and without track & trace, and a cancellation.
+MERCHANT_SCRIPT = ("code", "none", "cancel", "code", "none", "code")
+SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
 def stock_the_shop(sandbox: SandboxStack, history: int, say: Say) -> None:
@@ -44,57 +51,76 @@ def stock_the_shop(sandbox: SandboxStack, history: int, say: Say) -> None:
 
 
 @dataclass
+class Ledger:
+    """What the traffic did that the twins do not keep."""
+
+    planted: dict[tuple[str, str], str] = field(default_factory=dict)  # (platform, id) -> flaw
+    paid_at: dict[str, datetime] = field(default_factory=dict)  # Amazon order id -> paid
+    carriers: dict[int, str] = field(default_factory=dict)  # Shopify order id -> GENERATORS key
+
+
+@dataclass
 class Traffic:
+    """``scripted``: the check mode's traffic, which alternates marketplaces and merchant
+    actions so every case occurs in a short run (random otherwise)."""
+
     sandbox: SandboxStack
     say: Say
     rng: random.Random = field(default_factory=random.Random)
+    scripted: bool = False
     handled: set[int] = field(default_factory=set)
     unpaid: dict[str, float] = field(default_factory=dict)  # Amazon id -> decide at
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ledger: Ledger = field(default_factory=Ledger)
+    _turns: dict[str, Any] = field(default_factory=dict)
 
-    def _items(self) -> list[tuple[str, str, str, float, int]]:
+    def _turn(self, name: str, cycle: tuple) -> Any:
+        """The next element of ``cycle`` for ``name`` (scripted traffic)."""
+        if name not in self._turns:
+            self._turns[name] = itertools.cycle(cycle)
+        return next(self._turns[name])
+
+    def _items(self, buyer: bool = True) -> list[tuple[str, str, str, float, int]]:
+        """1-2 products (scripted buyers: 1, 3, 2 in turn, so both marketplaces get
+        multi-line orders)."""
+        count = (self._turn("lines", (1, 3, 3, 1, 2, 2)) if self.scripted and buyer
+                 else self.rng.randint(1, 2))
         return [(sku, ean, title, price, self.rng.randint(1, 2))
-                for sku, ean, title, price, _ in self.rng.sample(PRODUCTS, self.rng.randint(1, 2))]
+                for sku, ean, title, price, _ in self.rng.sample(PRODUCTS, count)]
 
     def buyer(self, now: float) -> None:
-        """One marketplace order: half on bol.com, half on Amazon (a third of those pending);
-        now and then a malformed one, which the hub quarantines without stopping."""
-        if self.rng.random() < MALFORMED_SHARE:
-            self.malformed()
-            return
+        """One marketplace order: half on bol.com, half on Amazon (a third of those pending).
+        Malformed orders are planted by ``plant_bad_input`` and recorded in the ledger."""
         items = self._items()
-        if self.rng.random() < 0.5:
+        bolcom = self._turn("market", (True, False)) if self.scripted else self.rng.random() < 0.5
+        if bolcom:
             order_id = self.sandbox.bolcom.place_order(items=[
                 {"ean": ean, "title": title, "quantity": q, "unitPrice": price,
                  "offerReference": sku} for sku, ean, title, price, q in items])
-            self.say(f"buyer placed bol.com order {order_id}")
+            self.say(f"buyer placed bol.com order {order_id} ({len(items)} lines)")
             return
-        pending = self.rng.random() < 0.35
+        pending = (self._turn("pending", (False, True, False)) if self.scripted
+                   else self.rng.random() < 0.35)
         order_id = self.sandbox.amazon.place_order(
             [{"sku": sku, "title": title, "quantity": q, "unitPrice": price}
              for sku, _, title, price, q in items], pending=pending)
         if pending:
-            self.unpaid[order_id] = now + self.rng.uniform(40, 120)
+            self.unpaid[order_id] = now + self.rng.uniform(20, 60)
             self.say(f"buyer placed Amazon order {order_id}, payment pending")
         else:
-            self.say(f"buyer placed Amazon order {order_id}")
+            self.say(f"buyer placed Amazon order {order_id} ({len(items)} lines)")
 
-    def malformed(self) -> None:
-        """A malformed marketplace order (absurd price, year 1, NUL in a title, ...)."""
-        name, twin, kinds = self.rng.choice([("bol.com", self.sandbox.bolcom, BOL_KINDS),
-                                             ("Amazon", self.sandbox.amazon, AMAZON_KINDS)])
-        kind = self.rng.choice(sorted(kinds))
-        order_id = twin.plant_malformed(kind)
-        self.say(f"a malformed order ({kind}) appeared on {name}: {order_id[:40]}")
-
-    def payments(self, now: float) -> None:
+    def payments(self, now: float, *, all_due: bool = False) -> None:
         """Amazon settles pending orders: most get paid, some fail the fraud check."""
         for order_id, due in list(self.unpaid.items()):
-            if now < due:
+            if now < due and not all_due:
                 continue
             del self.unpaid[order_id]
-            if self.rng.random() < 0.8:
+            paid = (self._turn("paid", (True, False, True)) if self.scripted
+                    else self.rng.random() < 0.8)
+            if paid:
                 self.sandbox.amazon.pay(order_id)
+                self.ledger.paid_at[order_id] = datetime.now(UTC)
                 self.say(f"Amazon order {order_id} is paid")
             else:
                 self.sandbox.amazon.fraud_cancel(order_id)
@@ -102,31 +128,114 @@ class Traffic:
 
     def shopper(self) -> None:
         """A customer orders in the Shopify shop itself (imported by shop-import)."""
-        lines = [{"sku": sku, "quantity": q} for sku, _, _, _, q in self._items()]
+        lines = [{"sku": sku, "quantity": q} for sku, _, _, _, q in self._items(buyer=False)]
         order = self.sandbox.shopify.place_shop_order(lines)
         self.say(f"shopper placed Shopify order {order['name']}")
 
     def merchant(self) -> None:
         """Ship Shopify orders a little while after they arrive: most with a code, some
         without (they wait, then ship without tracking), a few cancelled."""
-        for order in self.sandbox.shopify.all_orders():
+        store = self.sandbox.shopify.store
+        with store.lock:  # the shop's live orders (its seeded history is older than us)
+            orders = list(store.orders.values())
+        for order in orders:
             if order["id"] in self.handled or order.get("cancelled_at") \
                     or order.get("fulfillment_status") or order.get("financial_status") != "paid":
                 continue
             created = datetime.fromisoformat(order["created_at"])
-            if created < self.started or (datetime.now(UTC) - created).total_seconds() < 20:
+            if created < self.started or (datetime.now(UTC) - created).total_seconds() \
+                    < SHIP_AFTER:
                 continue
             self.handled.add(order["id"])
-            roll = self.rng.random()
-            if roll < 0.6:
-                carrier = self.rng.choice(list(GENERATORS))
-                code = GENERATORS[carrier](self.rng)
-                self.sandbox.shopify.complete(order["id"], code, None)
-                self.say(f"merchant shipped Shopify order {order['name']} with {code}")
-            elif roll < 0.9:
-                self.sandbox.shopify.complete(order["id"])
-                self.say(f"merchant completed Shopify order {order['name']} without "
-                         f"track & trace")
-            else:
-                self.sandbox.shopify.cancel(order["id"])
-                self.say(f"merchant cancelled Shopify order {order['name']}")
+            self._act(order, self._action(str(order.get("source_name") or "shop")))
+
+    def _action(self, source: str) -> str:
+        if self.scripted:
+            return self._turn(f"merchant:{source}", MERCHANT_SCRIPT)
+        roll = self.rng.random()
+        return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
+
+    def _act(self, order: dict[str, Any], action: str) -> None:
+        if action == "code":
+            carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
+                       else self.rng.choice(list(GENERATORS)))
+            code = GENERATORS[carrier](self.rng)
+            self.sandbox.shopify.complete(order["id"], code, None)
+            self.ledger.carriers[order["id"]] = carrier
+            self.say(f"merchant shipped Shopify order {order['name']} with {code}")
+        elif action == "none":
+            self.sandbox.shopify.complete(order["id"])
+            self.say(f"merchant completed Shopify order {order['name']} without "
+                     f"track & trace")
+        else:
+            self.sandbox.shopify.cancel(order["id"])
+            self.say(f"merchant cancelled Shopify order {order['name']}")
+
+    def plant_bad_input(self) -> None:
+        """Malformed marketplace orders, through the twins' control APIs (real HTTP)."""
+        for flaw, spoil in BOLCOM_FLAWS.items():
+            with httpx.Client(base_url=self.sandbox.bolcom_url, timeout=10) as http:
+                placed = http.post("/_sandbox/bolcom/orders", json={"items": [
+                    {"ean": PRODUCTS[0][1], "title": PRODUCTS[0][2], "quantity": 1,
+                     "unitPrice": PRODUCTS[0][3], "offerReference": PRODUCTS[0][0]}]})
+                placed.raise_for_status()
+                order = placed.json()
+                spoil(order)
+                http.put(f"/_sandbox/bolcom/orders/{order['orderId']}/raw",
+                         json=order).raise_for_status()
+            self.ledger.planted[("bolcom", order["orderId"])] = flaw
+            self.say(f"planted a malformed bol.com order {order['orderId']} ({flaw})")
+        self.plant_bad_amazon_input()
+
+    def plant_bad_amazon_input(self) -> None:
+        """HOOK (Amazon bad input): plants ready-made malformed orders through the Amazon
+        twin's ``POST /_sandbox/amazon/orders/malformed`` - a route another branch adds.
+        Where the twin has no such route (404), bol.com carries the bad input alone."""
+        with httpx.Client(base_url=self.sandbox.url("amazon"), timeout=10) as http:
+            for kind, flaw in AMAZON_FLAWS.items():
+                planted = http.post("/_sandbox/amazon/orders/malformed", json={"kind": kind})
+                if planted.status_code == 404:
+                    self.say("the Amazon twin cannot plant malformed orders yet: "
+                             "bad input on bol.com only")
+                    return
+                planted.raise_for_status()
+                order_id = planted.json()["AmazonOrderId"]
+                self.ledger.planted[("amazon", order_id)] = flaw
+                self.say(f"planted a malformed Amazon order {order_id} ({flaw})")
+
+
+def _no_zip(order: dict[str, Any]) -> None:
+    order["shipmentDetails"].pop("zipCode", None)
+
+
+def _bad_price(order: dict[str, Any]) -> None:
+    order["orderItems"][0]["unitPrice"] = "twelve"
+
+
+def _absurd_price(order: dict[str, Any]) -> None:
+    order["orderItems"][0]["unitPrice"] = 1e30
+
+
+def _year_one(order: dict[str, Any]) -> None:
+    order["orderPlacedDateTime"] = "0001-01-01T00:30:00+01:00"
+
+
+def _nul_title(order: dict[str, Any]) -> None:
+    order["orderItems"][0]["product"]["title"] = "Mug\x00with NUL"
+
+
+BOLCOM_FLAWS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "shipping address without zip code": _no_zip,
+    "unit price is not a number": _bad_price,
+    "unit price 1e30": _absurd_price,
+    "placed in the year 1": _year_one,
+    "NUL in a product title": _nul_title,
+}
+AMAZON_FLAWS = {  # kinds of the Amazon twin's malformed-order route -> what is wrong
+    "missing_address": "shipping address missing",
+    "negative_price": "negative item price",
+    "huge_price": "item price 1e30",
+    "ancient_date": "purchased in the year 1",
+    "nul_title": "NUL in a product title",
+    "duplicate_item_ids": "the same order item id twice",
+}

@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -133,3 +134,64 @@ class LocalPrefect:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- deployments' schedules and flow runs through the REST API (demo, tests) ------
+
+    def _api(self, method: str, path: str, body: dict | None = None) -> Any:
+        """One API call, retried on 503/429 and connection errors like Prefect's client."""
+        for attempt in range(6):
+            try:
+                response = httpx.request(method, f"{self.api_url}{path}", json=body,
+                                         timeout=30)
+                if response.status_code not in (429, 503) or attempt == 5:
+                    response.raise_for_status()
+                    return response.json() if response.content else None
+            except httpx.TransportError:
+                if attempt == 5:
+                    raise
+            time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def deployments(self) -> dict[str, dict]:
+        """Every deployment by name, with its schedules."""
+        return {d["name"]: d for d in self._api("POST", "/deployments/filter", {})}
+
+    def set_interval(self, names: list[str], seconds: float) -> None:
+        """Make the deployments' schedules fire every ``seconds`` (replacing the interval of
+        prefect.yaml; Prefect drops the runs already scheduled on the old interval)."""
+        deployments = self.deployments()
+        for name in names:
+            deployment = deployments[name]
+            if not deployment["schedules"]:
+                raise ValueError(f"deployment {name!r} has no schedule in prefect.yaml")
+            for schedule in deployment["schedules"]:
+                self._api("PATCH", f"/deployments/{deployment['id']}/schedules/"
+                          f"{schedule['id']}", {"schedule": {"interval": seconds},
+                                                "active": True})
+
+    def flow_runs(self, states: list[str] | None = None,
+                  not_states: list[str] | None = None) -> list[dict]:
+        """Flow runs (of the given state types, or not of ``not_states``), each with its
+        ``deployment`` name added."""
+        names = {d["id"]: name for name, d in self.deployments().items()}
+        query: dict = {"sort": "EXPECTED_START_TIME_ASC", "limit": 200}
+        if states or not_states:
+            kind = {"any_": states} if states else {"not_any_": not_states}
+            query["flow_runs"] = {"state": {"type": kind}}
+        runs: list[dict] = []
+        while True:
+            page = self._api("POST", "/flow_runs/filter", {**query, "offset": len(runs)})
+            runs += page
+            if len(page) < query["limit"]:
+                break
+        for run in runs:
+            run["deployment"] = names.get(run.get("deployment_id"), "-")
+        return runs
+
+    def cancel_runs(self, runs: list[dict], message: str) -> int:
+        """Force the runs into Cancelled (e.g. leftovers of an earlier demo)."""
+        for run in runs:
+            self._api("POST", f"/flow_runs/{run['id']}/set_state", {
+                "state": {"type": "CANCELLED", "name": "Cancelled", "message": message},
+                "force": True})
+        return len(runs)
