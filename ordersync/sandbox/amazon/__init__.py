@@ -65,7 +65,7 @@ from starlette.routing import Route
 
 from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.sandbox.amazon.errors import Reject as _Reject
-from ordersync.sandbox.amazon.errors import errors
+from ordersync.sandbox.amazon.errors import errors, no_route
 from ordersync.sandbox.amazon.errors import fail as _fail
 from ordersync.sandbox.amazon.state import AmazonState, OrderRecord
 from ordersync.sandbox.amazon.stock import StockRoutes
@@ -107,7 +107,7 @@ class AmazonTwin(StockRoutes):
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
         self.app = build_app(self._routes(), self.controls, self._reset,
-                             lambda status: errors(status))
+                             lambda status: errors(status), no_route=no_route)
 
     # -- Python-side helpers ----------------------------------------------------------
 

@@ -70,7 +70,8 @@ REASON_CODES = frozenset({
 })
 TITLES = {
     400: "Error validating request. Consult the bol.com API documentation for more information.",
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable",
     415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
     502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
 }
@@ -119,7 +120,8 @@ class BolcomTwin(OfferRoutes):
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
         self.exports: dict[str, str] = {}  # offer export files (see .offers)
-        self.app = build_app(self._routes(), self.controls, self._reset, self._error_body)
+        self.app = build_app(self._routes(), self.controls, self._reset, self._error_body,
+                             no_route=_no_route, media_type=MEDIA)
 
     # -- Python-side helpers ----------------------------------------------------------
 
@@ -464,6 +466,11 @@ class BolcomTwin(OfferRoutes):
     async def _ctl_revoke(self, request: Request) -> Response:
         self.revoke_tokens()
         return Response(status_code=204)
+
+
+def _no_route(status: int, path: str) -> tuple[int, dict[str, Any]]:
+    """Unknown path (404) or method (405): a Problem like any other bol.com error."""
+    return status, problem(status, "", path)
 
 
 def _basic(header: str) -> tuple[str | None, str | None]:
