@@ -6,9 +6,10 @@ Platform routes (bearer token required; ``Accept: application/vnd.retailer.v10+j
 429 + ``Retry-After`` and ``x-ratelimit-limit/remaining/reset`` headers; errors are bol.com
 Problem JSON):
 - ``POST /token?grant_type=client_credentials`` (HTTP Basic client id/secret) -> bearer token.
-- ``GET /retailer/orders?page=&fulfilment-method=FBR|FBB|ALL&status=OPEN|SHIPPED|ALL`` -> 50
-  ReducedOrders a page, oldest first; ``{}`` past the last page (what bol.com sends, although
-  the spec marks ``orders`` required).
+- ``GET /retailer/orders?page=&fulfilment-method=FBR|FBB|ALL&status=OPEN|SHIPPED|ALL&
+  change-interval-minute=&latest-change-date=&vvb-only=`` -> 50 ReducedOrders a page, oldest
+  first; ``{"orders": []}`` past the last page (the schema requires ``orders``); invalid
+  values -> 400 Problem with a violation each (see ``ordersync.sandbox.bolcom.listing``).
 - ``GET /retailer/orders/{order-id}`` -> Order, 404 Problem when unknown.
 - ``POST /retailer/shipments`` -> 202 ProcessStatus (400 Problem with violations for a bad
   body or an unknown orderItemId; shipping more than is open -> process FAILURE).
@@ -24,7 +25,8 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
 - ``POST /_sandbox/bolcom/orders`` - a buyer places an order. Body ``{orderId?,
   orderPlacedDateTime?, pickupPoint?, shipmentDetails?, billingDetails?, items: [{ean, title,
-  quantity, unitPrice, offerReference?, offerId?, orderItemId?, fulfilmentMethod?}]}``; missing
+  quantity, unitPrice, offerReference?, offerId?, orderItemId?, fulfilmentMethod?,
+  distributionParty? (BOL = a VVB item)}]}``; missing
   address fields default to a Dutch address. 201 with the Order JSON.
 - ``PUT /_sandbox/bolcom/orders/{id}/raw`` - store any JSON as the order (malformed payloads).
 - ``POST /_sandbox/bolcom/orders/{id}/cancellation-request`` ``{orderItemIds?}`` - the buyer
@@ -51,6 +53,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
+from ordersync.sandbox.bolcom.listing import parse_query
 from ordersync.sandbox.bolcom.offers import OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -286,26 +289,12 @@ class BolcomTwin(OfferRoutes):
 
     async def _list_orders(self, request: Request) -> Response:
         _, headers = self._guard(request)
-        query = request.query_params
-        violations = []
-        page_text = query.get("page", "1")
-        page = int(page_text) if page_text.isdigit() else 0
-        if page < 1:
-            violations.append({"name": "page", "reason": "Must be an integer of at least 1."})
-        method = query.get("fulfilment-method", "FBR")
-        if method not in ("FBR", "FBB", "ALL"):
-            violations.append({"name": "fulfilment-method", "reason": (
-                f"Request contains invalid value(s): '{method}', allowed values: FBR, FBB, ALL.")})
-        status = query.get("status", "OPEN")
-        if status not in ("OPEN", "SHIPPED", "ALL"):
-            violations.append({"name": "status", "reason": (
-                f"Request contains invalid value(s): '{status}', "
-                "allowed values: OPEN, SHIPPED, ALL.")})
-        if violations:
-            return self._problem(request, 400, "Bad request", violations, headers)
-        orders = self.state.listing(method, status)
-        chunk = orders[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-        return self._ok({"orders": chunk} if chunk else {}, headers)
+        query = parse_query(request.query_params, self.now())
+        if isinstance(query, list):
+            return self._problem(request, 400, "Bad request", query, headers)
+        orders = self.state.listing(query)
+        start = (query.page - 1) * PAGE_SIZE
+        return self._ok({"orders": orders[start:start + PAGE_SIZE]}, headers)
 
     async def _get_order(self, request: Request) -> Response:
         _, headers = self._guard(request)
