@@ -103,3 +103,9 @@ def test_every_invalid_value_is_its_own_violation(api) -> None:
     names = _violations(api, **{"page": "0", "fulfilment-method": "X", "status": "Y",
                                 "vvb-only": "2"})
     assert names == ["page", "fulfilment-method", "status", "vvb-only"]
+
+
+def test_problem_instance_is_a_uri_also_for_odd_ids(api) -> None:
+    response = api.get("/retailer/orders/%C3%93%17%20B")
+    assert response.status_code == 404
+    assert response.json()["instance"] == "https://api.bol.com/retailer/orders/%C3%93%17%20B"

@@ -47,6 +47,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -61,6 +62,7 @@ from ordersync.sandbox.common import ServerBucket, TwinControls, _template, buil
 MEDIA = "application/vnd.retailer.v10+json"
 ADVERTISER_MEDIA = "application/vnd.advertiser.v10+json"
 PAGE_SIZE = 50
+URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar; everything else percent-encoded
 TRANSPORTERS = frozenset({
     "TNT", "DHL", "DHL_DE", "DHLFORYOU", "DPD-NL", "DPD-BE", "GLS", "UPS", "FEDEX_NL",
     "FEDEX_BE", "BPOST_BE", "BPOST_BRIEF", "BRIEFPOST", "TNT-EXPRESS", "DHL-GLOBAL-MAIL",
@@ -82,14 +84,14 @@ TITLES = {
 
 def problem(status: int, detail: str = "", path: str = "",
             violations: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """bol.com's Problem JSON."""
+    """bol.com's Problem JSON; ``instance`` is a URI (the path percent-encoded)."""
     return {
         "type": "https://api.bol.com/problems",
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail or TITLES.get(status, "Error"),
         "host": "Instance-001",
-        "instance": f"https://api.bol.com{path}",
+        "instance": "https://api.bol.com" + quote(path, safe=URI_PATH_SAFE),
         "violations": violations or [],
     }
 
