@@ -55,12 +55,11 @@ from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
 from ordersync.sandbox.bolcom.listing import parse_query
-from ordersync.sandbox.bolcom.offers import OfferRoutes
+from ordersync.sandbox.bolcom.offers import ADVERTISER_MEDIA, OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 
 MEDIA = "application/vnd.retailer.v10+json"
-ADVERTISER_MEDIA = "application/vnd.advertiser.v10+json"
 PAGE_SIZE = 50
 URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar; everything else percent-encoded
 TRANSPORTERS = frozenset({
@@ -193,7 +192,8 @@ class BolcomTwin(OfferRoutes):
 
     def _guard(self, request: Request, *, body: bool = False,
                accept: tuple[str, ...] = (MEDIA,)) -> tuple[str, dict[str, str]]:
-        """Check token, media types and the rate limit; (client id, rate-limit headers)."""
+        """Check token, media types (a body's Content-Type one of ``accept``'s JSON types)
+        and the rate limit; (client id, rate-limit headers)."""
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         entry = self.tokens.get(token)
@@ -205,8 +205,9 @@ class BolcomTwin(OfferRoutes):
         if not any(media in offered for media in accept):
             raise _Reject(self._problem(
                 request, 406, f"Accept must be {accept[0]}.", media="application/problem+json"))
-        if body and MEDIA not in request.headers.get("content-type", ""):
-            raise _Reject(self._problem(request, 415, f"Content-Type must be {MEDIA}."))
+        content = request.headers.get("content-type", "")
+        if body and not any(media in content for media in accept if media.endswith("json")):
+            raise _Reject(self._problem(request, 415, f"Content-Type must be {accept[0]}."))
         return entry[0], self._take(request, entry[0])
 
     def _take(self, request: Request, client: str) -> dict[str, str]:
