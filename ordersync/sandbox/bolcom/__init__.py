@@ -16,7 +16,8 @@ Problem JSON):
 - ``PUT /retailer/orders/cancellation`` (one item, reasonCode from the spec) -> 202.
 - ``GET /shared/process-status/{id}``: PENDING for ``process_delay_polls`` polls, then
   SUCCESS or FAILURE. A pending write is also applied as soon as its order/offer is read.
-- ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202;
+- ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202 (an
+  unknown offer: the process fails, "Offer ... not found.");
   ``GET /retailer/offers/{offer-id}`` -> RetailerOffer with the stock.
 - ``POST /retailer/offers/export``, ``GET /retailer/offers/export/{report-id}`` (CSV) and
   ``POST /shared/process-status`` (bulk): see ``ordersync.sandbox.bolcom.offers``.
@@ -403,8 +404,6 @@ class BolcomTwin(OfferRoutes):
         _, headers = self._guard(request, body=True)
         body = await self._json_body(request)
         offer_id = request.path_params["offer_id"]
-        if offer_id not in self.state.offers:
-            return self._problem(request, 404, f"Offer {offer_id} not found.", headers=headers)
         amount = body.get("amount") if isinstance(body, dict) else None
         managed = body.get("managedByRetailer") if isinstance(body, dict) else None
         violations = []
@@ -414,6 +413,7 @@ class BolcomTwin(OfferRoutes):
             violations.append({"name": "managedByRetailer", "reason": "must be a boolean"})
         if violations:
             return self._problem(request, 400, "Bad request", violations, headers)
+        # an unknown offer is not refused here: its process fails (retailer.json: 202 or 400)
         return self._ok(self.state.update_stock(offer_id, amount, managed).json(), headers, 202)
 
     async def _get_offer(self, request: Request) -> Response:

@@ -294,6 +294,8 @@ class BolcomState:
 
     def update_stock(self, offer_id: str, amount: int, managed: bool) -> Process:
         def effect() -> str | None:
+            if offer_id not in self.offers:
+                return f"Offer {offer_id} not found."
             self.offers[offer_id].update(amount=amount, managedByRetailer=managed)
             return None
 
