@@ -360,7 +360,8 @@ class AmazonTwin(StockRoutes):
             if problem:
                 raise _fail(400, "Invalid Input", problem, headers=headers)
             self.state.ship(record, body["packageDetail"])
-        return Response(status_code=204, headers=headers)
+        # no body, but the model's `produces: application/json` covers this answer too
+        return Response(status_code=204, headers=headers, media_type="application/json")
 
     def _shipment_problem(self, record: OrderRecord, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("packageDetail"), dict):
