@@ -61,6 +61,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -73,6 +74,16 @@ from ordersync.sandbox.amazon.paging import UNDECODABLE, Page, PageTokens
 from ordersync.sandbox.amazon.state import AmazonState, OrderRecord
 from ordersync.sandbox.amazon.stock import StockRoutes
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
+
+
+class SkuConvertor(StringConvertor):
+    """A seller SKU in a path: any characters, ``/`` and line breaks included (Starlette's
+    ``path`` convertor stops at a line break, which made such a SKU an unknown route)."""
+
+    regex = r"[\s\S]+"
+
+
+register_url_convertor("sku", SkuConvertor())
 
 SELLER_ID = "A1SANDBOXSELLER"
 MARKETPLACE_ID = "A1805IZSGTT6HS"
@@ -228,7 +239,8 @@ class AmazonTwin(StockRoutes):
             (orders + "/{order_id}", self._get_order, ["GET"]),
             (orders + "/{order_id}/orderItems", self._get_items, ["GET"]),
             (orders + "/{order_id}/shipmentConfirmation", self._confirm, ["POST"]),
-            ("/listings/2021-08-01/items/{seller_id}/{sku:path}", self._listing, ["GET", "PATCH"]),
+            ("/listings/2021-08-01/items/{seller_id}/{sku:sku}", self._listing,
+             ["GET", "PATCH"]),
             ("/feeds/2021-06-30/documents", self._create_document, ["POST"]),
             ("/_feed-documents/{doc_id}", self._upload, ["PUT"]),
             ("/feeds/2021-06-30/feeds", self._create_feed, ["POST"]),
