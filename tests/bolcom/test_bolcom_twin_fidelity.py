@@ -34,3 +34,15 @@ def test_bulk_process_status_takes_the_advertiser_media_type_too(api, twin) -> N
     refused = api.post("/shared/process-status", json=body,
                        headers={"Content-Type": "application/json"})
     assert refused.status_code == 415
+
+
+@pytest.mark.parametrize(("params", "names"), [
+    ({"entity-id": "1", "event-type": "CREATE_SHIPMENT", "page": "false"}, ["page"]),
+    ({"entity-id": "1", "event-type": "CREATE_SHIPMENT", "page": "0"}, ["page"]),
+    ({"entity-id": "1", "event-type": "SHIP_IT"}, ["event-type"]),
+    ({}, ["entity-id", "event-type"]),
+])
+def test_process_status_query_is_checked_like_the_spec(api, params, names) -> None:
+    response = api.get("/shared/process-status", params=params)
+    assert response.status_code == 400
+    assert [v["name"] for v in response.json()["violations"]] == names

@@ -55,7 +55,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
-from ordersync.sandbox.bolcom.listing import parse_query
+from ordersync.sandbox.bolcom.listing import enum, int32, parse_query
 from ordersync.sandbox.bolcom.offers import ADVERTISER_MEDIA, OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -73,6 +73,16 @@ REASON_CODES = frozenset({
     "INCORRECT_PRICE", "NOT_AVAIL_IN_TIME", "NO_BOL_GUARANTEE", "ORDERED_TWICE", "RETAIN_ITEM",
     "TECH_ISSUE", "UNFINDABLE_ITEM", "OTHER",
 })
+EVENT_TYPES = (  # shared.json, GET /shared/process-status event-type
+    "CREATE_SHIPMENT", "CANCEL_ORDER", "CHANGE_TRANSPORT", "HANDLE_RETURN_ITEM",
+    "CREATE_RETURN_ITEM", "CREATE_INBOUND", "DELETE_OFFER", "CREATE_OFFER", "UPDATE_OFFER",
+    "UPDATE_OFFER_STOCK", "UPDATE_OFFER_PRICE", "CREATE_OFFER_EXPORT",
+    "UNPUBLISHED_OFFER_REPORT", "CREATE_PRODUCT_CONTENT", "CREATE_SUBSCRIPTION",
+    "UPDATE_SUBSCRIPTION", "DELETE_SUBSCRIPTION", "SEND_SUBSCRIPTION_TST_MSG",
+    "CREATE_SHIPPING_LABEL", "CREATE_REPLENISHMENT", "UPDATE_REPLENISHMENT",
+    "REQUEST_PRODUCT_DESTINATIONS", "CREATE_SOV_SEARCH_TERM_REPORT",
+    "CREATE_SOV_CATEGORY_REPORT", "UPLOAD_INVOICE", "CREATE_CAMPAIGN_PERFORMANCE_REPORT",
+)
 TITLES = {
     400: "Error validating request. Consult the bol.com API documentation for more information.",
     401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
@@ -379,11 +389,18 @@ class BolcomTwin(OfferRoutes):
     async def _process_statuses(self, request: Request) -> Response:
         """GET /shared/process-status?entity-id=&event-type=&page=: newest first, 50 a page."""
         _, headers = self._guard(request, accept=(MEDIA, ADVERTISER_MEDIA))
-        entity, event = (request.query_params.get(k) for k in ("entity-id", "event-type"))
-        if not entity or not event:
-            return self._problem(request, 400, "entity-id and event-type are required.",
-                                 headers=headers)
-        page = int(request.query_params.get("page") or 1)
+        query = request.query_params
+        violations: list[dict[str, str]] = []
+        entity = query.get("entity-id")
+        if not entity:
+            violations.append({"name": "entity-id", "reason": "must not be empty"})
+        event = enum(query, "event-type", EVENT_TYPES, "", violations)
+        page = int32(query, "page", violations)
+        page = 1 if page is None else page
+        if page < 1:
+            violations.append({"name": "page", "reason": "Must be an integer of at least 1."})
+        if violations:
+            return self._problem(request, 400, "Bad request", violations, headers)
         with self.state.lock:
             found = [p for p in self.state.processes.values()
                      if p.entity_id == entity and p.event_type == event]

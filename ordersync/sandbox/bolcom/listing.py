@@ -1,5 +1,6 @@
 """The query of ``GET /retailer/orders`` as retailer.json defines it, checked like bol.com
-checks it: every invalid value is a violation of a 400 Problem.
+checks it: every invalid value is a violation of a 400 Problem (the same checks serve other
+queries: ``int32``, ``enum``).
 
 - ``page`` int32 >= 1, default 1 (50 orders a page; past the last page ``{"orders": []}``,
   the schema's required ``orders``);
@@ -54,7 +55,8 @@ def _violation(name: str, reason: str) -> dict[str, str]:
     return {"name": name, "reason": reason}
 
 
-def _int32(query: Mapping[str, str], name: str, out: list[dict[str, str]]) -> int | None:
+def int32(query: Mapping[str, str], name: str, out: list[dict[str, str]]) -> int | None:
+    """An int32 query parameter (None when absent); a violation in ``out`` when invalid."""
     text = query.get(name)
     if text is None:
         return None
@@ -65,8 +67,9 @@ def _int32(query: Mapping[str, str], name: str, out: list[dict[str, str]]) -> in
     return int(text)
 
 
-def _enum(query: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str,
-          out: list[dict[str, str]]) -> str:
+def enum(query: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str,
+         out: list[dict[str, str]]) -> str:
+    """An enum query parameter; a violation in ``out`` when not one of ``allowed``."""
     value = query.get(name, default)
     if value not in allowed:
         out.append(_violation(name, f"Request contains invalid value(s): '{value}', "
@@ -77,12 +80,12 @@ def _enum(query: Mapping[str, str], name: str, allowed: tuple[str, ...], default
 def parse_query(query: Mapping[str, str], now: datetime) -> OrderQuery | list[dict[str, str]]:
     """The checked query, or the violations to answer with a 400 Problem."""
     out: list[dict[str, str]] = []
-    page = _int32(query, "page", out)
+    page = int32(query, "page", out)
     if page is not None and page < 1:
         out.append(_violation("page", "Must be an integer of at least 1."))
-    method = _enum(query, "fulfilment-method", METHODS, "FBR", out)
-    status = _enum(query, "status", STATUSES, "OPEN", out)
-    interval = _int32(query, "change-interval-minute", out)
+    method = enum(query, "fulfilment-method", METHODS, "FBR", out)
+    status = enum(query, "status", STATUSES, "OPEN", out)
+    interval = int32(query, "change-interval-minute", out)
     if interval is not None and interval > MAX_INTERVAL:
         out.append(_violation("change-interval-minute", f"Must be at most {MAX_INTERVAL}."))
     changed_on = None
