@@ -12,6 +12,10 @@ Control endpoints (every twin, under ``/_sandbox``):
 - ``PUT /_sandbox/rate-limits`` ``{"enabled": false}``: switch the platform's limits off/on.
 - ``GET /_sandbox/stats``: requests served and 429s sent, per path template.
 - ``POST /_sandbox/reset``: forget all state.
+
+Unknown routes and wrong methods are answered like the platform does (never Starlette's
+plain-text 404/405): each twin passes ``build_app`` its error-body factory (also used for
+injected faults) and, where the platform answers them differently, a ``no_route`` factory.
 """
 
 from __future__ import annotations
@@ -24,12 +28,20 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+ErrorBody = Callable[[int], dict[str, Any]]
+"""A twin's error body for an HTTP status (injected faults, unknown routes)."""
+NoRoute = Callable[[int, str], tuple[int, dict[str, Any]]]
+"""``(404 or 405, path) -> (status, body)``: how the platform answers a request no route
+(404) or no route with that method (405) matches."""
 
 
 @dataclass
@@ -149,8 +161,10 @@ def control_routes(controls: TwinControls, reset: Callable[[], None]) -> list[Ro
 class FaultMiddleware:
     """ASGI middleware: counts requests by route template and applies injected faults."""
 
-    def __init__(self, app, controls: TwinControls, error_body: Callable[[int], dict]):
+    def __init__(self, app, controls: TwinControls, error_body: ErrorBody,
+                 media_type: str = "application/json"):
         self.app, self.controls, self.error_body = app, controls, error_body
+        self.media_type = media_type
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
@@ -174,7 +188,8 @@ class FaultMiddleware:
         if fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
         response = JSONResponse(
-            self.error_body(fault.status), status_code=fault.status, headers=headers
+            self.error_body(fault.status), status_code=fault.status, headers=headers,
+            media_type=self.media_type,
         )
         await response(scope, receive, send)
 
@@ -184,15 +199,38 @@ def _template(scope) -> str:
     return scope["method"] + " " + re.sub(r"/\d[\w-]*", "/{id}", scope["path"])
 
 
+def no_route_handler(error_body: ErrorBody, no_route: NoRoute | None = None,
+                     media_type: str = "application/json") -> Callable[..., Response]:
+    """Starlette exception handler answering the router's 404/405 in the platform's style."""
+
+    def handle(request: Request, exc: Exception) -> Response:
+        framework = exc.status_code if isinstance(exc, HTTPException) else 500
+        if no_route is None:
+            status, body = framework, error_body(framework)
+        else:
+            status, body = no_route(framework, request.url.path)
+        headers = getattr(exc, "headers", None) if status == 405 else None
+        return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+    return handle
+
+
 def build_app(
     routes: list[Route],
     controls: TwinControls,
     reset: Callable[[], None],
-    error_body: Callable[[int], dict],
+    error_body: ErrorBody,
+    *,
+    no_route: NoRoute | None = None,
+    media_type: str = "application/json",
 ) -> Starlette:
-    """A twin's ASGI app: its platform routes + the control routes, behind the fault layer."""
-    app = Starlette(routes=control_routes(controls, reset) + routes)
-    return FaultMiddleware(app, controls, error_body)  # type: ignore[return-value]
+    """A twin's ASGI app: its platform routes + the control routes, behind the fault layer.
+    Errors the twin raises outside its handlers (faults, unknown routes, wrong methods) are
+    ``error_body`` (or ``no_route``) JSON of ``media_type``."""
+    handler = no_route_handler(error_body, no_route, media_type)
+    app = Starlette(routes=control_routes(controls, reset) + routes,
+                    exception_handlers={404: handler, 405: handler})
+    return FaultMiddleware(app, controls, error_body, media_type)  # type: ignore[return-value]
 
 
 def free_port() -> int:

@@ -95,11 +95,12 @@ def test_stock_update_and_bulk_statuses(twin, connector):
         connector.set_stock(offer, 1000)
 
 
-def test_unknown_offer_is_a_404(twin, connector):
-    from ordersync.http import NotFound
-
-    with pytest.raises(NotFound):
-        connector.set_stock("nope", 1)
+def test_unknown_offer_is_a_failed_process(twin, connector):
+    """retailer.json documents 202 and 400 only: the unknown offer fails in the process."""
+    ref = connector.set_stock("nope", 1)
+    results = [connector.process_statuses([ref])[ref] for _ in range(2)]  # pending, then done
+    result = results[-1]
+    assert result.state == "failure" and "nope" in (result.message or "")
 
 
 @pytest.mark.skipif(not (SPECS / "shared.json").exists(), reason=f"no bol.com spec at {SPECS}")

@@ -9,7 +9,9 @@ carries ``x-amzn-RateLimit-Limit``, above the burst 429 ``QuotaExceeded``; error
   client_secret) -> ``{access_token, refresh_token, token_type, expires_in: 3600}``.
 - ``GET /orders/v0/orders`` (MarketplaceIds; CreatedAfter or LastUpdatedAfter, or
   AmazonOrderIds; OrderStatuses, FulfillmentChannels, MaxResultsPerPage <= 100; NextToken) ->
-  ``{"payload": {"Orders": [...], "NextToken"?}}``, oldest first.
+  ``{"payload": {"Orders": [...], "NextToken"?}}``, oldest first. A NextToken keeps its
+  query's page size, is reusable, and is 400 InvalidInput when unknown or older than
+  ``page_token_ttl`` (see ``ordersync.sandbox.amazon.paging``).
 - ``GET /orders/v0/orders/{id}`` -> ``{"payload": Order}``;
   ``GET /orders/v0/orders/{id}/orderItems[?NextToken=]`` -> ``{"payload": {AmazonOrderId,
   OrderItems, NextToken?}}`` (``items_page_size`` items a page). Pending orders have no
@@ -65,19 +67,31 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.amazon.limits import RATE_LIMITS, operation_of
 from ordersync.sandbox.amazon.errors import Reject as _Reject
-from ordersync.sandbox.amazon.errors import errors
+from ordersync.sandbox.amazon.errors import errors, no_route
 from ordersync.sandbox.amazon.errors import fail as _fail
 from ordersync.sandbox.amazon.fulfillment import FulfillmentControls
 from ordersync.sandbox.amazon.malformed import MalformedRoutes
+from ordersync.sandbox.amazon.paging import UNDECODABLE, Page, PageTokens
 from ordersync.sandbox.amazon.state import AmazonState, OrderRecord
 from ordersync.sandbox.amazon.stock import StockRoutes
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
+
+
+class SkuConvertor(StringConvertor):
+    """A seller SKU in a path: any characters, ``/`` and line breaks included (Starlette's
+    ``path`` convertor stops at a line break, which made such a SKU an unknown route)."""
+
+    regex = r"[\s\S]+"
+
+
+register_url_convertor("sku", SkuConvertor())
 
 SELLER_ID = "A1SANDBOXSELLER"
 MARKETPLACE_ID = "A1805IZSGTT6HS"
@@ -98,6 +112,7 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
         token_ttl: int = TOKEN_TTL,
         items_page_size: int = 100,
         feed_delay_polls: int = 2,
+        page_token_ttl: float | None = None,
         clock: Callable[[], float] = time.time,
         rates: dict[str, tuple[float, int]] | None = None,
     ) -> None:
@@ -114,8 +129,9 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
         self.tokens_issued = 0
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
+        self.order_pages = PageTokens(clock, page_token_ttl)  # getOrders/getOrderItems
         self.app = build_app(self._routes(), self.controls, self._reset,
-                             lambda status: errors(status))
+                             lambda status: errors(status), no_route=no_route)
 
     # -- Python-side helpers ----------------------------------------------------------
 
@@ -166,6 +182,7 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
 
     def _reset(self) -> None:
         self.state = self._new_state()
+        self.order_pages.clear()
         self.tokens.clear()
         self.tokens_issued = 0
         self._buckets.clear()
@@ -230,7 +247,8 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
             (orders + "/{order_id}", self._get_order, ["GET"]),
             (orders + "/{order_id}/orderItems", self._get_items, ["GET"]),
             (orders + "/{order_id}/shipmentConfirmation", self._confirm, ["POST"]),
-            ("/listings/2021-08-01/items/{seller_id}/{sku:path}", self._listing, ["GET", "PATCH"]),
+            ("/listings/2021-08-01/items/{seller_id}/{sku:sku}", self._listing,
+             ["GET", "PATCH"]),
             ("/feeds/2021-06-30/documents", self._create_document, ["POST"]),
             ("/_feed-documents/{doc_id}", self._upload, ["PUT"]),
             ("/feeds/2021-06-30/feeds", self._create_feed, ["POST"]),
@@ -277,19 +295,26 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
                         headers=headers)
         with self.state.lock:
             token = query.get("NextToken")
-            if token:
-                if token not in self.state.page_tokens:
-                    raise _fail(400, "Invalid Input", "NextToken is invalid.", headers=headers)
-                ids, offset = self.state.page_tokens.pop(token)
-                size = 100
+            if token:  # overrides the other criteria, not a page size sent along
+                page = self._page(token, headers)
+                ids, offset = list(page.ids), page.offset
+                size = (self._page_size(query, headers) if "MaxResultsPerPage" in query
+                        else page.size)
             else:
                 ids, size = self._select(query, headers), self._page_size(query, headers)
                 offset = 0
-            page = [self.state.orders[i].public() for i in ids[offset:offset + size]]
-            payload: dict[str, Any] = {"Orders": page}
+            orders = [self.state.orders[i].public() for i in ids[offset:offset + size]]
+            payload: dict[str, Any] = {"Orders": orders}
             if offset + size < len(ids):
-                payload["NextToken"] = self.state.new_page_token(ids, offset + size)
+                payload["NextToken"] = self.order_pages.issue(ids, offset + size, size)
         return JSONResponse({"payload": payload}, headers=headers)
+
+    def _page(self, token: str, headers: dict[str, str], order_id: str | None = None) -> Page:
+        """The page a NextToken points to (of ``order_id``'s items when given), else 400."""
+        page = self.order_pages.resolve(token)
+        if page is None or (order_id is not None and page.ids != (order_id,)):
+            raise _fail(400, UNDECODABLE, headers=headers)
+        return page
 
     def _page_size(self, query: Any, headers: dict[str, str]) -> int:
         text = query.get("MaxResultsPerPage", "100")
@@ -337,19 +362,14 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
         with self.state.lock:
             record = self._order(request)
             token = request.query_params.get("NextToken")
-            offset = 0
-            if token:
-                entry = self.state.page_tokens.pop(token, None)
-                if entry is None or entry[0] != [record.order_id]:
-                    raise _fail(400, "Invalid Input", "NextToken is invalid.", headers=headers)
-                offset = entry[1]
+            offset = self._page(token, headers, record.order_id).offset if token else 0
             items = record.public_items()
             size = self.items_page_size
             payload: dict[str, Any] = {"AmazonOrderId": record.order_id,
                                        "OrderItems": items[offset:offset + size]}
             if offset + size < len(items):
-                payload["NextToken"] = self.state.new_page_token([record.order_id],
-                                                                 offset + size)
+                payload["NextToken"] = self.order_pages.issue([record.order_id],
+                                                              offset + size, size)
         return JSONResponse({"payload": payload}, headers=headers)
 
     async def _confirm(self, request: Request) -> Response:
@@ -361,7 +381,8 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
             if problem:
                 raise _fail(400, "Invalid Input", problem, headers=headers)
             self.state.ship(record, body["packageDetail"])
-        return Response(status_code=204, headers=headers)
+        # no body, but the model's `produces: application/json` covers this answer too
+        return Response(status_code=204, headers=headers, media_type="application/json")
 
     def _shipment_problem(self, record: OrderRecord, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("packageDetail"), dict):

@@ -17,6 +17,12 @@ def errors(status: int, message: str = "", details: str = "") -> dict[str, Any]:
                         "details": details}]}
 
 
+def no_route(status: int, path: str) -> tuple[int, dict[str, Any]]:
+    """An unknown resource or method: SP-API sits behind API Gateway, which does not tell a
+    wrong method from a wrong path; the twin answers both 404 NotFound (*unverified*)."""
+    return 404, errors(404, "Resource not found.", f"No operation matches {path}.")
+
+
 class Reject(Exception):
     """Raised by a handler to answer at once with ``response``."""
 

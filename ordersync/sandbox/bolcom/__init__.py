@@ -6,16 +6,18 @@ Platform routes (bearer token required; ``Accept: application/vnd.retailer.v10+j
 429 + ``Retry-After`` and ``x-ratelimit-limit/remaining/reset`` headers; errors are bol.com
 Problem JSON):
 - ``POST /token?grant_type=client_credentials`` (HTTP Basic client id/secret) -> bearer token.
-- ``GET /retailer/orders?page=&fulfilment-method=FBR|FBB|ALL&status=OPEN|SHIPPED|ALL`` -> 50
-  ReducedOrders a page, oldest first; ``{}`` past the last page (what bol.com sends, although
-  the spec marks ``orders`` required).
+- ``GET /retailer/orders?page=&fulfilment-method=FBR|FBB|ALL&status=OPEN|SHIPPED|ALL&
+  change-interval-minute=&latest-change-date=&vvb-only=`` -> 50 ReducedOrders a page, oldest
+  first; ``{"orders": []}`` past the last page (the schema requires ``orders``); invalid
+  values -> 400 Problem with a violation each (see ``ordersync.sandbox.bolcom.listing``).
 - ``GET /retailer/orders/{order-id}`` -> Order, 404 Problem when unknown.
 - ``POST /retailer/shipments`` -> 202 ProcessStatus (400 Problem with violations for a bad
   body or an unknown orderItemId; shipping more than is open -> process FAILURE).
 - ``PUT /retailer/orders/cancellation`` (one item, reasonCode from the spec) -> 202.
 - ``GET /shared/process-status/{id}``: PENDING for ``process_delay_polls`` polls, then
   SUCCESS or FAILURE. A pending write is also applied as soon as its order/offer is read.
-- ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202;
+- ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202 (an
+  unknown offer: the process fails, "Offer ... not found.");
   ``GET /retailer/offers/{offer-id}`` -> RetailerOffer with the stock.
 - ``POST /retailer/offers/export``, ``GET /retailer/offers/export/{report-id}`` (CSV) and
   ``POST /shared/process-status`` (bulk): see ``ordersync.sandbox.bolcom.offers``.
@@ -24,7 +26,8 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
 - ``POST /_sandbox/bolcom/orders`` - a buyer places an order. Body ``{orderId?,
   orderPlacedDateTime?, pickupPoint?, shipmentDetails?, billingDetails?, items: [{ean, title,
-  quantity, unitPrice, offerReference?, offerId?, orderItemId?, fulfilmentMethod?}]}``; missing
+  quantity, unitPrice, offerReference?, offerId?, orderItemId?, fulfilmentMethod?,
+  distributionParty? (BOL = a VVB item)}]}``; missing
   address fields default to a Dutch address. 201 with the Order JSON.
 - ``PUT /_sandbox/bolcom/orders/{id}/raw`` - store any JSON as the order (malformed payloads).
 - ``POST /_sandbox/bolcom/orders/malformed`` ``{"kind"}`` - a ready-made malformed order (see
@@ -47,20 +50,22 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
+from ordersync.sandbox.bolcom.listing import enum, int32, parse_query
 from ordersync.sandbox.bolcom.malformed import MalformedRoutes
-from ordersync.sandbox.bolcom.offers import OfferRoutes
+from ordersync.sandbox.bolcom.offers import ADVERTISER_MEDIA, OfferRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 
 MEDIA = "application/vnd.retailer.v10+json"
-ADVERTISER_MEDIA = "application/vnd.advertiser.v10+json"
 PAGE_SIZE = 50
+URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar; everything else percent-encoded
 TRANSPORTERS = frozenset({
     "TNT", "DHL", "DHL_DE", "DHLFORYOU", "DPD-NL", "DPD-BE", "GLS", "UPS", "FEDEX_NL",
     "FEDEX_BE", "BPOST_BE", "BPOST_BRIEF", "BRIEFPOST", "TNT-EXPRESS", "DHL-GLOBAL-MAIL",
@@ -71,9 +76,20 @@ REASON_CODES = frozenset({
     "INCORRECT_PRICE", "NOT_AVAIL_IN_TIME", "NO_BOL_GUARANTEE", "ORDERED_TWICE", "RETAIN_ITEM",
     "TECH_ISSUE", "UNFINDABLE_ITEM", "OTHER",
 })
+EVENT_TYPES = (  # shared.json, GET /shared/process-status event-type
+    "CREATE_SHIPMENT", "CANCEL_ORDER", "CHANGE_TRANSPORT", "HANDLE_RETURN_ITEM",
+    "CREATE_RETURN_ITEM", "CREATE_INBOUND", "DELETE_OFFER", "CREATE_OFFER", "UPDATE_OFFER",
+    "UPDATE_OFFER_STOCK", "UPDATE_OFFER_PRICE", "CREATE_OFFER_EXPORT",
+    "UNPUBLISHED_OFFER_REPORT", "CREATE_PRODUCT_CONTENT", "CREATE_SUBSCRIPTION",
+    "UPDATE_SUBSCRIPTION", "DELETE_SUBSCRIPTION", "SEND_SUBSCRIPTION_TST_MSG",
+    "CREATE_SHIPPING_LABEL", "CREATE_REPLENISHMENT", "UPDATE_REPLENISHMENT",
+    "REQUEST_PRODUCT_DESTINATIONS", "CREATE_SOV_SEARCH_TERM_REPORT",
+    "CREATE_SOV_CATEGORY_REPORT", "UPLOAD_INVOICE", "CREATE_CAMPAIGN_PERFORMANCE_REPORT",
+)
 TITLES = {
     400: "Error validating request. Consult the bol.com API documentation for more information.",
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable",
     415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
     502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
 }
@@ -81,14 +97,14 @@ TITLES = {
 
 def problem(status: int, detail: str = "", path: str = "",
             violations: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """bol.com's Problem JSON."""
+    """bol.com's Problem JSON; ``instance`` is a URI (the path percent-encoded)."""
     return {
         "type": "https://api.bol.com/problems",
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail or TITLES.get(status, "Error"),
         "host": "Instance-001",
-        "instance": f"https://api.bol.com{path}",
+        "instance": "https://api.bol.com" + quote(path, safe=URI_PATH_SAFE),
         "violations": violations or [],
     }
 
@@ -122,7 +138,8 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
         self.exports: dict[str, str] = {}  # offer export files (see .offers)
-        self.app = build_app(self._routes(), self.controls, self._reset, self._error_body)
+        self.app = build_app(self._routes(), self.controls, self._reset, self._error_body,
+                             no_route=_no_route, media_type=MEDIA)
 
     # -- Python-side helpers ----------------------------------------------------------
 
@@ -189,7 +206,8 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
 
     def _guard(self, request: Request, *, body: bool = False,
                accept: tuple[str, ...] = (MEDIA,)) -> tuple[str, dict[str, str]]:
-        """Check token, media types and the rate limit; (client id, rate-limit headers)."""
+        """Check token, media types (a body's Content-Type one of ``accept``'s JSON types)
+        and the rate limit; (client id, rate-limit headers)."""
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         entry = self.tokens.get(token)
@@ -201,8 +219,9 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
         if not any(media in offered for media in accept):
             raise _Reject(self._problem(
                 request, 406, f"Accept must be {accept[0]}.", media="application/problem+json"))
-        if body and MEDIA not in request.headers.get("content-type", ""):
-            raise _Reject(self._problem(request, 415, f"Content-Type must be {MEDIA}."))
+        content = request.headers.get("content-type", "")
+        if body and not any(media in content for media in accept if media.endswith("json")):
+            raise _Reject(self._problem(request, 415, f"Content-Type must be {accept[0]}."))
         return entry[0], self._take(request, entry[0])
 
     def _take(self, request: Request, client: str) -> dict[str, str]:
@@ -288,26 +307,12 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
 
     async def _list_orders(self, request: Request) -> Response:
         _, headers = self._guard(request)
-        query = request.query_params
-        violations = []
-        page_text = query.get("page", "1")
-        page = int(page_text) if page_text.isdigit() else 0
-        if page < 1:
-            violations.append({"name": "page", "reason": "Must be an integer of at least 1."})
-        method = query.get("fulfilment-method", "FBR")
-        if method not in ("FBR", "FBB", "ALL"):
-            violations.append({"name": "fulfilment-method", "reason": (
-                f"Request contains invalid value(s): '{method}', allowed values: FBR, FBB, ALL.")})
-        status = query.get("status", "OPEN")
-        if status not in ("OPEN", "SHIPPED", "ALL"):
-            violations.append({"name": "status", "reason": (
-                f"Request contains invalid value(s): '{status}', "
-                "allowed values: OPEN, SHIPPED, ALL.")})
-        if violations:
-            return self._problem(request, 400, "Bad request", violations, headers)
-        orders = self.state.listing(method, status)
-        chunk = orders[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-        return self._ok({"orders": chunk} if chunk else {}, headers)
+        query = parse_query(request.query_params, self.now())
+        if isinstance(query, list):
+            return self._problem(request, 400, "Bad request", query, headers)
+        orders = self.state.listing(query)
+        start = (query.page - 1) * PAGE_SIZE
+        return self._ok({"orders": orders[start:start + PAGE_SIZE]}, headers)
 
     async def _get_order(self, request: Request) -> Response:
         _, headers = self._guard(request)
@@ -388,11 +393,18 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
     async def _process_statuses(self, request: Request) -> Response:
         """GET /shared/process-status?entity-id=&event-type=&page=: newest first, 50 a page."""
         _, headers = self._guard(request, accept=(MEDIA, ADVERTISER_MEDIA))
-        entity, event = (request.query_params.get(k) for k in ("entity-id", "event-type"))
-        if not entity or not event:
-            return self._problem(request, 400, "entity-id and event-type are required.",
-                                 headers=headers)
-        page = int(request.query_params.get("page") or 1)
+        query = request.query_params
+        violations: list[dict[str, str]] = []
+        entity = query.get("entity-id")
+        if not entity:
+            violations.append({"name": "entity-id", "reason": "must not be empty"})
+        event = enum(query, "event-type", EVENT_TYPES, "", violations)
+        page = int32(query, "page", violations)
+        page = 1 if page is None else page
+        if page < 1:
+            violations.append({"name": "page", "reason": "Must be an integer of at least 1."})
+        if violations:
+            return self._problem(request, 400, "Bad request", violations, headers)
         with self.state.lock:
             found = [p for p in self.state.processes.values()
                      if p.entity_id == entity and p.event_type == event]
@@ -413,8 +425,6 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
         _, headers = self._guard(request, body=True)
         body = await self._json_body(request)
         offer_id = request.path_params["offer_id"]
-        if offer_id not in self.state.offers:
-            return self._problem(request, 404, f"Offer {offer_id} not found.", headers=headers)
         amount = body.get("amount") if isinstance(body, dict) else None
         managed = body.get("managedByRetailer") if isinstance(body, dict) else None
         violations = []
@@ -424,6 +434,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
             violations.append({"name": "managedByRetailer", "reason": "must be a boolean"})
         if violations:
             return self._problem(request, 400, "Bad request", violations, headers)
+        # an unknown offer is not refused here: its process fails (retailer.json: 202 or 400)
         return self._ok(self.state.update_stock(offer_id, amount, managed).json(), headers, 202)
 
     async def _get_offer(self, request: Request) -> Response:
@@ -468,6 +479,11 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
     async def _ctl_revoke(self, request: Request) -> Response:
         self.revoke_tokens()
         return Response(status_code=204)
+
+
+def _no_route(status: int, path: str) -> tuple[int, dict[str, Any]]:
+    """Unknown path (404) or method (405): a Problem like any other bol.com error."""
+    return status, problem(status, "", path)
 
 
 def _basic(header: str) -> tuple[str | None, str | None]:

@@ -9,8 +9,9 @@ its offer ids) and the bulk process-status query. A mixin of ``BolcomTwin``.
   bundlePricesPrice,fulfilmentDeliveryCode,stockAmount,onHoldByRetailer,fulfilmentType,
   mutationDateTime,referenceCode``, one row per offer; 404 Problem until it is ready.
 - ``POST /shared/process-status`` ``{"processStatusQueries": [{"processStatusId"}]}`` (1 to
-  1000 ids) -> ``{"processStatuses": [...]}``; each id counts as a poll; unknown ids are left
-  out (bol.com drops old process statuses).
+  1000 ids; retailer or advertiser media type, as shared.json lists both) ->
+  ``{"processStatuses": [...]}``; each id counts as a poll; unknown ids are left out (bol.com
+  drops old process statuses).
 
 Python helpers: ``add_offer(reference, ...)``, ``seed_offers(references, amount)``,
 ``offer_of(reference)``.
@@ -31,6 +32,8 @@ from starlette.responses import Response
 from ordersync.sandbox.bolcom.state import BolcomState
 
 CSV_MEDIA = "application/vnd.retailer.v10+csv"
+MEDIA = "application/vnd.retailer.v10+json"
+ADVERTISER_MEDIA = "application/vnd.advertiser.v10+json"  # shared.json's process status too
 EXPORT_COLUMNS = ("offerId", "ean", "conditionName", "conditionCategory", "conditionComment",
                   "bundlePricesPrice", "fulfilmentDeliveryCode", "stockAmount",
                   "onHoldByRetailer", "fulfilmentType", "mutationDateTime", "referenceCode")
@@ -130,7 +133,7 @@ class OfferRoutes:
         return Response(text, headers=headers, media_type=f"{CSV_MEDIA};charset=UTF-8")
 
     async def _process_bulk(self, request: Request) -> Response:
-        _, headers = self._guard(request, body=True)
+        _, headers = self._guard(request, body=True, accept=(MEDIA, ADVERTISER_MEDIA))
         body = await self._json_body(request)
         queries = body.get("processStatusQueries") if isinstance(body, dict) else None
         if (not isinstance(queries, list) or not 1 <= len(queries) <= MAX_BULK

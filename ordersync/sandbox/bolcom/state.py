@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ordersync.sandbox.bolcom.listing import OrderQuery
+
 API = "https://api.bol.com"
 
 
@@ -148,7 +150,7 @@ class BolcomState:
             "cancellationRequest": False,
             "fulfilment": {
                 "method": str(raw.get("fulfilmentMethod", "FBR")),
-                "distributionParty": "RETAILER",
+                "distributionParty": str(raw.get("distributionParty", "RETAILER")),
                 "latestDeliveryDate": (now + timedelta(days=2)).date().isoformat(),
                 "timeFrameType": "REGULAR",
             },
@@ -181,15 +183,15 @@ class BolcomState:
             self.settle(f"order:{order_id}")
             return self.orders.get(order_id)
 
-    def listing(self, fulfilment: str, status: str) -> list[dict[str, Any]]:
-        """ReducedOrder views matching the filters, oldest first."""
+    def listing(self, query: OrderQuery) -> list[dict[str, Any]]:
+        """ReducedOrder views matching the query's filters (not its page), oldest first."""
         with self.lock:
             self.settle(None)
             result = []
+            status = query.status
             for order in self.orders.values():
                 items = [i for i in order.get("orderItems") or [] if isinstance(i, dict)]
-                items = [i for i in items if fulfilment == "ALL"
-                         or (i.get("fulfilment") or {}).get("method", "FBR") == fulfilment]
+                items = [i for i in items if query.keeps(i, _changed(i))]
                 if status == "OPEN":
                     items = [i for i in items if _open_quantity(i) > 0]
                 elif status == "SHIPPED":
@@ -292,6 +294,8 @@ class BolcomState:
 
     def update_stock(self, offer_id: str, amount: int, managed: bool) -> Process:
         def effect() -> str | None:
+            if offer_id not in self.offers:
+                return f"Offer {offer_id} not found."
             self.offers[offer_id].update(amount=amount, managedByRetailer=managed)
             return None
 
@@ -303,6 +307,15 @@ class BolcomState:
             self.settle(f"offer:{offer_id}")
             offer = self.offers.get(offer_id)
             return None if offer is None else _retailer_offer(offer)
+
+
+def _changed(item: dict[str, Any]) -> datetime | None:
+    """The item's latestChangedDateTime (None when missing or malformed)."""
+    try:
+        moment = datetime.fromisoformat(str(item.get("latestChangedDateTime")))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _open_quantity(item: dict[str, Any]) -> int:

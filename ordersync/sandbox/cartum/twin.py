@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
@@ -42,7 +43,9 @@ Json = dict[str, Any]
 
 
 def _error_body(status: int) -> Json:
-    return {"status": "HTTP_ERROR", "response": {"code": status, "message": "Server error"}}
+    """Faults, unknown routes and wrong methods: the HTTP_ERROR answer with the status."""
+    message = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return {"status": "HTTP_ERROR", "response": {"code": status, "message": message}}
 
 
 def _answer(status: str, response: Any = None) -> JSONResponse:

@@ -124,7 +124,8 @@ class ShopifyTwin(ShopperSide):
         self.catalog = Catalog(self.store)  # products.json; orders claim its stock
         self.controls = TwinControls(rate_limits=rate_limits)
         self._buckets: dict[str, ServerBucket] = {}
-        self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
+        self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
+                             no_route=lambda status, path: (404, _error_body(404)))
 
     # -- Python-side helpers for tests ------------------------------------------------
 

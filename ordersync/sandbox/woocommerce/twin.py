@@ -69,6 +69,13 @@ def _error_body(status: int) -> Json:
     return {"code": "woocommerce_rest_error", "message": "Error.", "data": {"status": status}}
 
 
+def _no_route(status: int, path: str) -> tuple[int, Json]:
+    """WordPress answers an unknown route and a known route's wrong method alike."""
+    return 404, {"code": "rest_no_route",
+                 "message": "No route was found matching the URL and request method.",
+                 "data": {"status": 404}}
+
+
 def _param_error(name: str, reason: str) -> WooError:
     return WooError(400, "rest_invalid_param", f"Invalid parameter(s): {name}",
                     params={name: reason})
@@ -159,7 +166,8 @@ class WooCommerceTwin:
         self.auth = Authenticator(self.keys, clock)
         self.store = WooStore(clock, timedelta(hours=utc_offset_hours))
         self.controls = TwinControls(rate_limits=False)
-        self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
+        self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
+                             no_route=_no_route)
 
     # -- Python helpers -----------------------------------------------------------------
 
