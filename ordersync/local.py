@@ -1,4 +1,5 @@
-"""A local Prefect stack as subprocesses: server (SQLite under PREFECT_HOME), work pool,
+"""A local Prefect stack as subprocesses: server (SQLite under PREFECT_HOME, started through
+ordersync.prefect_server for write-locking transactions), work pool,
 ``prefect deploy --all`` of prefect.yaml, and a process worker. Used by the demo and the
 end-to-end tests; every process started here is stopped by ``stop()``."""
 
