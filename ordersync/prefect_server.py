@@ -9,8 +9,11 @@ meantime: the busy timeout is never consulted (a waiting reader could deadlock t
 The server runs its API and every service on one pool of connections to one file, so under a
 few concurrent flow runs this fails many times a minute (the triggers consumer retries, then
 moves the event to the dead-letter queue). ``BEGIN IMMEDIATE`` makes such a transaction wait
-for the lock up front, under the 60 s busy timeout Prefect sets on every connection, the mode
-Prefect itself uses for ``with_for_update`` and its migrations.
+for the lock up front, under the 60 s busy timeout Prefect sets on every connection: the mode
+Prefect itself uses for its migrations, state changes and deployment status updates, whose
+comment in ``prefect/server/models/deployments.py`` describes this very failure. A nested
+explicit transaction inside another one now waits for the outer one's lock; Prefect's state
+changes already took that lock, and no run of the demo or the tests hit such a wait.
 
 The configuration is installed through Prefect's own injection point for the database
 configuration (``MODELS_DEPENDENCIES``), before the CLI starts the server in this process.

@@ -237,6 +237,13 @@ def test_every_schedule_of_prefect_yaml_creates_runs(served, first_schedules):
     expected = scheduled_deployments()
     assert expected, "prefect.yaml has no scheduled deployment"
     assert set(served.deployments) == set(expected)
+    saved = {*ORDER_CONNECTIONS, SHOP_IMPORT}
+    for name, entry in expected.items():
+        params = entry.get("parameters", {})
+        named = set(params.get("connections", []))
+        if "connection" in params:
+            named.add(params["connection"])
+        assert named <= saved, f"{name} runs on {named - saved}: save those blocks in served()"
     for name, entry in expected.items():
         runs = sorted(first_schedules[name], key=lambda r: r.expected_start_time)
         assert all(r.auto_scheduled and r.state_type.value == "SCHEDULED" for r in runs)
