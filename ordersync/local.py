@@ -1,4 +1,5 @@
-"""A local Prefect stack as subprocesses: server (SQLite under PREFECT_HOME), work pool,
+"""A local Prefect stack as subprocesses: server (SQLite under PREFECT_HOME, started through
+ordersync.prefect_server for write-locking transactions), work pool,
 ``prefect deploy --all`` of prefect.yaml, and a process worker. Used by the demo and the
 end-to-end tests; every process started here is stopped by ``stop()``."""
 
@@ -69,7 +70,10 @@ class LocalPrefect:
 
     def start_server(self, timeout: float = 120.0) -> LocalPrefect:
         (self.home / "prefect").mkdir(parents=True, exist_ok=True)
-        proc = self._spawn("server", self._prefect() + [
+        # Prefect's own `server start`, on SQLite with write-locking transactions (see
+        # ordersync.prefect_server: the default ones fail with "database is locked")
+        proc = self._spawn("server", [
+            sys.executable, "-m", "ordersync.prefect_server",
             "server", "start", "--host", "127.0.0.1", "--port", str(self.port)])
         deadline = time.monotonic() + timeout
         while True:
