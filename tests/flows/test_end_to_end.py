@@ -12,7 +12,7 @@ import pytest
 
 from tests.flows.conftest import save_connection
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # a loaded 2-core box is slow
 
 
 def descendants(pid: int) -> list[int]:
