@@ -52,9 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     orders = sub.add_parser("orders", help="the order overview by status")
     orders.add_argument("--status", default=None)
     orders.add_argument("--limit", type=int, default=20)
+    orders.add_argument("order", nargs="?", default=None,
+                        help="only this order: marketplace order id (or the hub's row id)")
 
     events = sub.add_parser("events", help="one order's event log")
-    events.add_argument("order_id", type=int)
+    events.add_argument("order", help="marketplace order id (or the hub's row id)")
+    _order_actions(sub)
 
     write_off = sub.add_parser("write-off", help="write off a webshop order's products in "
                                "the hub (WooCommerce then gets 'completed')")
@@ -112,28 +115,89 @@ def _sync(args) -> int:
 def _orders(args) -> int:
     from ordersync.flows.runtime import store_for
     from ordersync.orders import OrderStatus
+    from ordersync.store.actions import orders_by_reference
 
     store = store_for()
-    counts = store.count_by_status()
-    print("  ".join(f"{s}: {counts.get(s, 0)}" for s in OrderStatus))
-    status = OrderStatus(args.status) if args.status else None
-    rows = store.list_orders(status, args.limit)
+    if args.order is not None:
+        rows = orders_by_reference(store, args.order)
+        if not rows:
+            raise ValueError(f"no order {args.order!r}")
+    else:
+        counts = store.count_by_status()
+        print("  ".join(f"{s}: {counts.get(s, 0)}" for s in OrderStatus))
+        status = OrderStatus(args.status) if args.status else None
+        rows = store.list_orders(status, args.limit)
     if rows:
-        print(f"\n{'id':>6}  {'marketplace':<22} {'status':<14} {'webshop':<16} "
-              f"{'tracking':<22} carrier")
-    for r in rows:
-        error = f" (error: {r.error_reason})" if r.error_reason else ""
-        print(f"{r.id:>6}  {r.platform + ':' + r.external_id:<22} {r.status:<14} "
-              f"{r.webshop_order_id or '-':<16} {r.tracking_number or '-':<22} "
-              f"{r.carrier_code or '-'}{error}")
+        print()
+        print(_table(["id", "marketplace", "status", "webshop", "tracking", "carrier"], [
+            [str(r.id), f"{r.platform}:{r.external_id}", str(r.status),
+             r.webshop_order_id or "-", r.tracking_number or "-",
+             (r.carrier_code or "-") + (f" (error: {r.error_reason})" if r.error_reason
+                                        else "")]
+            for r in rows
+        ]))
     return 0
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns as wide as their widest cell (long Amazon ids stay aligned); ids right."""
+    widths = [max(len(c) for c in col) for col in zip(header, *rows, strict=True)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].rjust(widths[0])] + [c.ljust(w) for c, w in zip(row[1:], widths[1:],
+                                                                          strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def _events(args) -> int:
     from ordersync.flows.runtime import store_for
+    from ordersync.store.actions import orders_by_reference
 
-    for e in store_for().events(args.order_id):
-        print(f"{e['at']:%Y-%m-%d %H:%M:%S}  {e['level']:<7} {e['kind']:<22} {e['message']}")
+    store = store_for()
+    found = orders_by_reference(store, args.order)
+    if not found:
+        raise ValueError(f"no order {args.order!r}")
+    for record in found:
+        if len(found) > 1:
+            print(f"== {record.platform}:{record.account}:{record.external_id} (id {record.id})")
+        for e in store.events(record.id):
+            print(f"{e['at']:%Y-%m-%d %H:%M:%S}  {e['level']:<7} {e['kind']:<22} "
+                  f"{e['message']}")
+    return 0
+
+
+def _order_actions(sub) -> None:
+    """``retry|resolve|ship|cancel --connection C ORDER``: the deployments' actions."""
+    helps = {
+        "retry": "retry an order in error (create in the webshop, or push to the marketplace, "
+                 "again; looked up first)",
+        "resolve": "mark an order handled by hand (manual): the hub stops acting on it",
+        "ship": "ship an order with a track & trace code and confirm it on the marketplace",
+        "cancel": "cancel an order in the hub, the webshop and on the marketplace",
+    }
+    for name, text in helps.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("order", help="marketplace order id (or the hub's row id)")
+        p.add_argument("--connection", required=True, help="the order connection block")
+        p.add_argument("--note", default="", help="why, for the order's event log")
+        if name == "ship":
+            p.add_argument("--tracking", required=True, help="the track & trace code")
+            p.add_argument("--carrier", default=None,
+                           help="e.g. PostNL, DHL, UPS (default: read from the code)")
+
+
+def _order_action(args) -> int:
+    from ordersync.flows import actions as flows
+
+    flow = {"retry": flows.retry_order, "resolve": flows.resolve_order,
+            "ship": flows.ship_order, "cancel": flows.cancel_order}[args.command]
+    kwargs = {"connection": args.connection, "marketplace_order_id": args.order,
+              "note": args.note}
+    if args.command == "ship":
+        kwargs.update(tracking_number=args.tracking, carrier=args.carrier)
+    result = flow(**kwargs)
+    print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 
 
@@ -195,6 +259,7 @@ def _stock(args) -> int:
 
 
 _COMMANDS["stock"] = _stock
+_COMMANDS.update(dict.fromkeys(("retry", "resolve", "ship", "cancel"), _order_action))
 
 if __name__ == "__main__":
     raise SystemExit(main())

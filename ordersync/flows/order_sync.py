@@ -14,10 +14,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.runtime import flow_run as flow_run_runtime
 
 from ordersync import sync
-from ordersync.flows.runtime import open_context
+from ordersync.flows.runtime import open_context, store_for
 from ordersync.http import RetriableError
+from ordersync.store import OrderRecord
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
@@ -60,23 +64,29 @@ push_task = _step("push-to-marketplace", sync.push_to_marketplace)
 def schedule_tracking_timeouts(
     connection: str, waiting: list[tuple[int, datetime]], wait_seconds: float
 ) -> int:
-    """One delayed run per newly waiting order, idempotent per order and wait."""
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
+    """One delayed run per newly waiting order, idempotent per order and wait.
 
+    Each run is linked to this order-sync run as a subflow (Prefect records a task run here
+    that mirrors the scheduled run's state), named ``wait-<marketplace order id>``, and takes
+    the connection and the marketplace order id as its parameters.
+    """
     logger = get_run_logger()
+    store = store_for()
     scheduled = 0
     for order_id, since in waiting:
+        external_id = store.get(order_id).external_id
         try:
-            run_deployment(
+            run = run_deployment(
                 TRACKING_TIMEOUT_DEPLOYMENT,
-                parameters={"connection": connection, "order_id": order_id},
+                parameters={"connection": connection, "marketplace_order_id": external_id},
                 scheduled_time=since + timedelta(seconds=wait_seconds),
-                idempotency_key=f"tracking-timeout:{connection}:{order_id}:{since.isoformat()}",
+                flow_run_name=wait_run_name(external_id),
+                idempotency_key=(
+                    f"tracking-timeout:{connection}:{external_id}:{since.isoformat()}"
+                ),
                 timeout=0,
-                as_subflow=False,
+                as_subflow=True,
             )
-            scheduled += 1
         except ObjectNotFound:
             logger.warning(
                 "deployment %s not found: the 5-minute sweep ships waiting orders "
@@ -84,7 +94,19 @@ def schedule_tracking_timeouts(
                 TRACKING_TIMEOUT_DEPLOYMENT,
             )
             break
+        scheduled += 1
+        logger.info(
+            "order %s waits for track & trace: run %s scheduled for %s",
+            external_id,
+            run.name,
+            since + timedelta(seconds=wait_seconds),
+        )
     return scheduled
+
+
+def wait_run_name(marketplace_order_id: str) -> str:
+    """The tracking-wait run's name, after the marketplace order it waits for."""
+    return f"wait-{marketplace_order_id}"
 
 
 @flow(name="order_sync", log_prints=True)
@@ -111,15 +133,74 @@ def order_sync(connection: str = "sandbox") -> dict[str, int]:
     return totals.counts
 
 
-@flow(name="tracking_timeout", log_prints=True)
-def tracking_timeout(connection: str, order_id: int) -> dict[str, int]:
+def _tracking_timeout_run_name() -> str:
+    params = flow_run_runtime.parameters
+    if params.get("marketplace_order_id"):
+        return wait_run_name(params["marketplace_order_id"])
+    return f"wait-order-{params.get('order_id')}"
+
+
+@flow(name="tracking_timeout", log_prints=True, flow_run_name=_tracking_timeout_run_name)
+def tracking_timeout(
+    connection: str,
+    marketplace_order_id: str | None = None,
+    order_id: int | None = None,
+) -> dict[str, int]:
     """Runs ``tracking_wait`` after an order started waiting: ship it without tracking if no
-    code arrived, then push it to the marketplace."""
+    code arrived, then push it to the marketplace.
+
+    connection: the order connection (block name).
+    marketplace_order_id: the order's id on the marketplace, e.g. 402-0000001-0007919.
+    order_id: the hub's row id; only for runs scheduled before marketplace_order_id existed.
+    """
+    logger = get_run_logger()
     with open_context(connection) as ctx:
-        result = sync.tracking_timeout(ctx, order_id)
-        if not result.counts.get("skipped"):
-            result.merge(sync.push_to_marketplace(ctx))
+        record = _waiting_record(ctx, connection, marketplace_order_id, order_id)
+        result = sync.tracking_timeout(ctx, record.id)
+        if result.counts.get("skipped"):
+            logger.info(
+                "order %s (webshop order %s): nothing to do, it is %s%s",
+                record.external_id,
+                record.webshop_order_id or "-",
+                record.status,
+                " and its wait is not over" if record.status == "waiting" else "",
+            )
+            return result.counts
+        after = ctx.store.get(record.id)
+        if result.counts.get("shipped_with_tracking"):
+            logger.info(
+                "order %s (webshop order %s): track & trace %s found, carrier %s; shipped",
+                after.external_id,
+                after.webshop_order_id,
+                after.tracking_number,
+                after.carrier or after.carrier_name or "unknown",
+            )
+        else:
+            logger.info(
+                "order %s (webshop order %s): no track & trace within %s; shipped without code",
+                after.external_id,
+                after.webshop_order_id,
+                ctx.settings.tracking_wait,
+            )
+        result.merge(sync.push_to_marketplace(ctx))
+        logger.info("pushed to %s: %s", ctx.marketplace.platform, result.counts)
     return result.counts
+
+
+def _waiting_record(
+    ctx: sync.SyncContext, connection: str, marketplace_order_id: str | None, order_id: int | None
+) -> OrderRecord:
+    if marketplace_order_id:
+        mp = ctx.marketplace
+        record = ctx.store.find(mp.platform, mp.account, marketplace_order_id)
+        if record is None:
+            raise ValueError(
+                f"connection {connection!r} has no {mp.platform} order {marketplace_order_id!r}"
+            )
+        return record
+    if order_id is None:
+        raise ValueError("give marketplace_order_id (or order_id, the hub's row id)")
+    return ctx.store.get(order_id)
 
 
 def _summary_artifact(connection: str, steps: dict[str, sync.StepResult]) -> None:
