@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated homes, and stores on SQLite and PostgreSQL."""
+"""Shared fixtures: isolated homes, stores on SQLite and PostgreSQL, and one Prefect server
+per test session."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from ordersync.local import LocalPrefect
+from ordersync.sandbox.stack import SandboxStack
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_ADMIN_URL = os.environ.get(
@@ -87,3 +91,29 @@ def store(request, tmp_path):
             )
         )
     s.dispose()
+
+
+# ---- one real Prefect server per test session (a local SQLite server on a free port), shared
+# by tests/flows, tests/actions and tests/browser -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = LocalPrefect(tmp_path_factory.mktemp("prefect-stack"))
+    server.start_server()
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all()  # send buffered logs before the server goes
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def flow_sandbox():
+    with SandboxStack(rate_limits=False) as stack:
+        yield stack

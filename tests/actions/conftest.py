@@ -2,7 +2,6 @@ import httpx
 import pytest
 
 from ordersync.sandbox.stack import SandboxStack
-from tests.flows.conftest import flow_sandbox, prefect_server  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture(scope="module")

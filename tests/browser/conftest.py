@@ -1,1 +1,1 @@
-from tests.flows.conftest import flow_sandbox, prefect_server  # noqa: F401  (shared fixtures)
+"""The browser test uses the session's Prefect server and flow sandbox (tests/conftest.py)."""

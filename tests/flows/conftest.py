@@ -1,33 +1,9 @@
-"""One real Prefect server per test session (a local SQLite server on a free port)."""
+"""Helpers of the flow tests; the Prefect server and flow sandbox fixtures live in
+tests/conftest.py, so one server serves every directory of a test session."""
 
 from __future__ import annotations
 
-import pytest
-
-from ordersync.local import LocalPrefect
 from ordersync.sandbox.stack import SandboxStack
-
-
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = LocalPrefect(tmp_path_factory.mktemp("prefect-stack"))
-    server.start_server()
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server
-            from prefect.logging.handlers import APILogWorker
-
-            APILogWorker.drain_all()  # send buffered logs before the server goes
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def flow_sandbox():
-    with SandboxStack(rate_limits=False) as stack:
-        yield stack
 
 
 def save_connection(name: str, stack: SandboxStack, **settings) -> None:
