@@ -12,8 +12,15 @@ from tests.chaos.world import stack_for
 def stacks():
     """Served stacks, started on first use and kept for the module."""
     started: dict[tuple[str, str], object] = {}
-    yield lambda mp, shop: started.get((mp, shop)) or started.setdefault(
-        (mp, shop), stack_for(mp, shop).start())
+
+    def get(marketplaces: str, shop: str):
+        """``marketplaces``: ``bolcom``, ``amazon`` or ``bolcom+amazon`` (two connections)."""
+        key = (marketplaces, shop)
+        if key not in started:
+            started[key] = stack_for(tuple(marketplaces.split("+")), shop).start()
+        return started[key]
+
+    yield get
     for stack in started.values():
         stack.stop()  # type: ignore[attr-defined]
 

@@ -60,11 +60,11 @@ def inject(world: World, twin: str, body: dict) -> None:
     httpx.post(f"{world.stack.url(twin)}/_sandbox/faults", json=body).raise_for_status()
 
 
-def storm_context(world: World, store) -> SyncContext:
+def storm_context(world: World, store, marketplace: str) -> SyncContext:
     """Connectors that time out fast and never really sleep (retries still counted)."""
     noop = lambda seconds: None  # noqa: E731
     ctx = SyncContext(store=store,
-                      marketplace=world.stack.marketplace(world.marketplace, sleep=noop),
+                      marketplace=world.stack.marketplace(marketplace, sleep=noop),
                       webshop=world.stack.webshop(sleep=noop), settings=settings())
     for connector in (ctx.marketplace, ctx.webshop):
         for value in vars(connector).values():

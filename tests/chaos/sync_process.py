@@ -1,7 +1,10 @@
 """Run order_sync cycles in a separate process that SIGKILLs itself at a chosen point.
 
-    python -m tests.chaos.sync_process MARKETPLACE SHOP MARKETPLACE_URL SHOP_URL DATABASE_URL \
-        KILL_AT PHASE CYCLES
+    python -m tests.chaos.sync_process MARKETPLACES SHOP MARKETPLACE_URLS SHOP_URL \
+        DATABASE_URL KILL_AT PHASE CYCLES
+
+``MARKETPLACES`` and ``MARKETPLACE_URLS`` are comma-separated: one order connection per
+marketplace into the one webshop, run one after the other in each cycle.
 
 ``KILL_AT`` counts the process's HTTP requests (1-based, token requests included; 0: never);
 ``PHASE`` ``before``: killed before that request is sent (after whatever was committed
@@ -81,16 +84,19 @@ def context(marketplace: str, shop: str, mp_url: str, shop_url: str,
                             settings=settings())
 
 
-def main(marketplace: str, shop: str, mp_url: str, shop_url: str, database_url: str,
+def main(marketplaces: str, shop: str, mp_urls: str, shop_url: str, database_url: str,
          kill_at: str, phase: str, cycles: str) -> None:
-    ctx = context(marketplace, shop, mp_url, shop_url, database_url)
+    contexts = [context(mp, shop, url, shop_url, database_url)
+                for mp, url in zip(marketplaces.split(","), mp_urls.split(","), strict=True)]
     arm(int(kill_at), phase)
     for _ in range(int(cycles)):
-        result = sync.StepResult()
-        for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes,
-                     sync.sweep_waiting, sync.push_to_marketplace):
-            result.merge(step(ctx))
-        print(json.dumps(result.counts), flush=True)
+        for ctx in contexts:
+            result = sync.StepResult()
+            for step in (sync.import_orders, sync.create_in_webshop,
+                         sync.detect_webshop_changes, sync.sweep_waiting,
+                         sync.push_to_marketplace):
+                result.merge(step(ctx))
+            print(json.dumps(result.counts), flush=True)
     print(json.dumps({"requests": SEEN[0]}), flush=True)
 
 

@@ -10,16 +10,16 @@ import random
 
 import pytest
 
-from tests.chaos.harness import Figures, in_process_context, killed_run, settle, verdict
+from tests.chaos.harness import Figures, killed_run, settle, verdict
 from tests.chaos.world import World
 
 
-def run_kill_trials(stack, store, marketplace: str, trials: int, seed: int, *,
+def run_kill_trials(stack, store, trials: int, seed: int, *,
                     amazon_no_code: bool = False) -> dict:
     rng = random.Random(seed)
-    world = World(stack, marketplace, rng, amazon_no_code=amazon_no_code)
+    world = World(stack, rng, amazon_no_code=amazon_no_code)
     world.reset()
-    figures = Figures(f"kill/{marketplace}->{stack.shop_platform}/seed{seed}")
+    figures = Figures(f"kill/{'+'.join(world.marketplaces)}->{stack.shop_platform}/seed{seed}")
     url = store.engine.url.render_as_string(hide_password=False)
     for _ in range(trials):
         for _ in range(rng.randint(1, 3)):
@@ -28,24 +28,32 @@ def run_kill_trials(stack, store, marketplace: str, trials: int, seed: int, *,
         kill_at = rng.randint(1, figures.requests_per_run)
         killed_run(world, url, kill_at, rng.choice(["before", "after"]), figures)
         figures.trials += 1
-    settle(world, in_process_context(world, store), figures)
+    settle(world, store, figures)
     return verdict(world, store, figures)
 
 
-@pytest.mark.parametrize(("marketplace", "shop"), [("bolcom", "shopify"),
-                                                  ("amazon", "woocommerce")])
-def test_killed_sync_processes_lose_and_duplicate_nothing(stacks, sqlite_store, marketplace,
+FAST = [("bolcom", "shopify"), ("amazon", "woocommerce"), ("bolcom+amazon", "shopify")]
+SLOW = [(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
+        for shop in ("shopify", "woocommerce")]
+
+
+@pytest.mark.parametrize(("marketplaces", "shop"), FAST)
+def test_killed_sync_processes_lose_and_duplicate_nothing(stacks, sqlite_store, marketplaces,
                                                           shop):
-    summary = run_kill_trials(stacks(marketplace, shop), sqlite_store, marketplace,
-                              trials=5, seed=7)
+    summary = run_kill_trials(stacks(marketplaces, shop), sqlite_store, trials=5, seed=7)
+    assert summary["clean"], summary
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: an Amazon shipment without tracking "
+                   "crashes _push_batch with ValueError; fixed in branch amazonfeed")
+def test_killed_processes_with_amazon_shipments_without_tracking(stacks, sqlite_store):
+    summary = run_kill_trials(stacks("amazon", "shopify"), sqlite_store, trials=5, seed=7,
+                              amazon_no_code=True)
     assert summary["clean"], summary
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shop", ["shopify", "woocommerce"])
-@pytest.mark.parametrize("marketplace", ["bolcom", "amazon"])
-@pytest.mark.parametrize("seed", [11, 23])
-def test_many_killed_sync_processes(stacks, store, marketplace, shop, seed):
-    summary = run_kill_trials(stacks(marketplace, shop), store, marketplace, trials=25,
-                              seed=seed)
+@pytest.mark.parametrize(("marketplaces", "shop"), SLOW)
+def test_many_killed_sync_processes(stacks, store, marketplaces, shop):
+    summary = run_kill_trials(stacks(marketplaces, shop), store, trials=25, seed=11)
     assert summary["clean"], summary

@@ -13,23 +13,23 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ordersync.store import Store
-from tests.chaos.harness import Figures, cycle, in_process_context, settle, verdict
+from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context, storm_plan
 from tests.chaos.world import World
 
-PAIRS = [("bolcom", "shopify"), ("bolcom", "woocommerce"), ("amazon", "shopify"),
-         ("amazon", "woocommerce")]
+PAIRS = [(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
+         for shop in ("shopify", "woocommerce")]
 
 
-def run_storm(stack, marketplace: str, plan: list, seed: int, *,
-              amazon_no_code: bool = False) -> dict:
+def run_storm(stack, plan: list, seed: int, *, amazon_no_code: bool = False) -> dict:
     rng = random.Random(seed)
-    world = World(stack, marketplace, rng, amazon_no_code=amazon_no_code)
+    world = World(stack, rng, amazon_no_code=amazon_no_code)
     world.reset()
-    figures = Figures(f"storm/{marketplace}->{stack.shop_platform}/seed{seed}")
+    figures = Figures(f"storm/{'+'.join(world.marketplaces)}->{stack.shop_platform}/"
+                      f"seed{seed}")
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'storm.db'}")
-        ctx = storm_context(world, store)
+        contexts = [storm_context(world, store, mp) for mp in world.marketplaces]
         try:
             for round_faults in plan:
                 for _ in range(rng.randint(1, 3)):
@@ -38,34 +38,36 @@ def run_storm(stack, marketplace: str, plan: list, seed: int, *,
                 for twin, kind, body in round_faults:
                     inject(world, twin, body)
                     figures.faults[f"{twin}:{kind}"] += 1
-                cycle(ctx, figures)
+                cycles(contexts, figures)
                 figures.trials += 1
-            settle(world, in_process_context(world, store), figures)
+            settle(world, store, figures)
             return verdict(world, store, figures)
         finally:
-            ctx.close()
+            for ctx in contexts:
+                ctx.close()
             store.dispose()
 
 
 def storm_test(pairs, examples: int, rounds: int):
     """A hypothesis test over ``pairs``: seeded plans (derandomized), no shrinking."""
 
-    @pytest.mark.parametrize(("marketplace", "shop"), pairs)
+    @pytest.mark.parametrize(("marketplaces", "shop"), pairs)
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate],
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(data=st.data(), seed=st.integers(0, 2**16))
-    def test(stacks, marketplace, shop, data, seed):
-        stack = stacks(marketplace, shop)
-        plan = data.draw(storm_plan((marketplace, shop), rounds), label="plan")
-        summary = run_storm(stack, marketplace, plan, seed)
+    def test(stacks, marketplaces, shop, data, seed):
+        stack = stacks(marketplaces, shop)
+        plan = data.draw(storm_plan((*stack.marketplaces, shop), rounds), label="plan")
+        summary = run_storm(stack, plan, seed)
         assert summary["clean"], summary
 
     return test
 
 
 test_fault_storms_lose_and_duplicate_nothing = storm_test(
-    [("bolcom", "woocommerce"), ("amazon", "shopify")], examples=2, rounds=3)
+    [("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce")],
+    examples=2, rounds=3)
 
 test_long_fault_storms = pytest.mark.slow(storm_test(PAIRS, examples=15, rounds=6))

@@ -32,13 +32,13 @@ def settings() -> ConnectionSettings:
                               process_poll_interval=0.02)
 
 
-def stack_for(marketplace: str, shop: str) -> SandboxStack:
-    stack = SandboxStack(rate_limits=False, marketplaces=(marketplace,), shop_platform=shop)
-    return stack
+def stack_for(marketplaces: tuple[str, ...], shop: str) -> SandboxStack:
+    return SandboxStack(rate_limits=False, marketplaces=marketplaces, shop_platform=shop)
 
 
 @dataclass
 class Planned:
+    marketplace: str
     order_id: str
     action: str
     done: bool = False  # the merchant acted
@@ -46,14 +46,23 @@ class Planned:
 
 @dataclass
 class World:
+    """Orders of one or more marketplaces (one order connection each) into one webshop."""
+
     stack: SandboxStack
-    marketplace: str
     rng: random.Random
     amazon_no_code: bool = False  # Amazon shipments without tracking (branch amazonfeed)
-    orders: dict[str, Planned] = field(default_factory=dict)
+    orders: dict[tuple[str, str], Planned] = field(default_factory=dict)
+
+    @property
+    def marketplaces(self) -> tuple[str, ...]:
+        return self.stack.marketplaces
+
+    @property
+    def twins(self) -> tuple[str, ...]:
+        return (*self.marketplaces, self.stack.shop_platform)
 
     def reset(self) -> None:
-        for name in (self.marketplace, self.stack.shop_platform):
+        for name in self.twins:
             twin = getattr(self.stack, name)
             twin.reset()
             twin.controls.clear()
@@ -62,14 +71,15 @@ class World:
                 self.stack.woocommerce.add_product(title, sku, price=f"{price:.2f}")
 
     # -- actions ------------------------------------------------------------------------
-    def actions(self) -> list[str]:
-        if self.marketplace == "bolcom":
+    def actions(self, marketplace: str) -> list[str]:
+        if marketplace == "bolcom":
             return [SHIP_CODE, SHIP_NO_CODE, CANCEL, PARTIAL_THEN_CANCEL, REQUEST_THEN_SHIP]
         return [SHIP_CODE, CANCEL] + ([SHIP_NO_CODE] if self.amazon_no_code else [])
 
     def place(self) -> str:
+        marketplace = self.rng.choice(self.marketplaces)
         lines = self.rng.sample(PRODUCTS, self.rng.randint(1, len(PRODUCTS)))
-        if self.marketplace == "amazon":
+        if marketplace == "amazon":
             order_id = self.stack.amazon.place_order(items=[
                 {"sku": sku, "title": title, "quantity": self.rng.randint(1, 3),
                  "unitPrice": price} for sku, _, title, price in lines])
@@ -77,7 +87,8 @@ class World:
             order_id = self.stack.bolcom.place_order(items=[
                 {"ean": ean, "title": title, "quantity": self.rng.randint(1, 3),
                  "unitPrice": price, "offerReference": sku} for sku, ean, title, price in lines])
-        self.orders[order_id] = Planned(order_id, self.rng.choice(self.actions()))
+        action = self.rng.choice(self.actions(marketplace))
+        self.orders[marketplace, order_id] = Planned(marketplace, order_id, action)
         return order_id
 
     def act(self, share: float = 0.5) -> int:
@@ -86,7 +97,7 @@ class World:
         for plan in self.orders.values():
             if plan.done or self.rng.random() > share:
                 continue
-            found = self.shop_orders(plan.order_id)
+            found = self.shop_orders(plan.marketplace, plan.order_id)
             if len(found) != 1:
                 continue  # not in the shop yet (or duplicated: the truth check reports it)
             self._do(plan, found[0]["id"])
@@ -116,16 +127,16 @@ class World:
             shop.complete(shop_id, code)
 
     # -- the twins' truth ---------------------------------------------------------------
-    def shop_orders(self, order_id: str) -> list[dict]:
-        reference = f"{self.marketplace}:{order_id}"
+    def shop_orders(self, marketplace: str, order_id: str) -> list[dict]:
+        reference = f"{marketplace}:{order_id}"
         if self.stack.shop_platform == "shopify":
             return self.stack.shopify.orders_with_reference(reference)
         return [o for o in list(self.stack.woocommerce.store.orders.values())
                 if any(m.get("value") == reference for m in o.get("meta_data", []))]
 
-    def marketplace_lines(self, order_id: str) -> list[dict]:
+    def marketplace_lines(self, marketplace: str, order_id: str) -> list[dict]:
         """Per line: ordered, shipped, cancelled, shipment rows (from the marketplace twin)."""
-        if self.marketplace == "amazon":
+        if marketplace == "amazon":
             record = self.stack.amazon.state.orders[order_id]
             rows = Counter(r["orderItemId"] for r in self.stack.amazon.shipments_of(order_id))
             return [{"ordered": i["QuantityOrdered"], "shipped": i["QuantityShipped"],
@@ -141,26 +152,27 @@ class World:
         is not final, or the marketplace does not show the merchant's decision)."""
         report: dict[str, Any] = {"orders": len(self.orders), "duplicates": [], "lost": [],
                                   "stuck": [], "double_confirmed": [], "unconfirmed": []}
-        for order_id, plan in self.orders.items():
-            n = len(self.shop_orders(order_id))
+        for (marketplace, order_id), plan in self.orders.items():
+            n = len(self.shop_orders(marketplace, order_id))
+            ref = f"{marketplace}:{order_id}"
             if n == 0:
-                report["lost"].append(order_id)
+                report["lost"].append(ref)
             elif n > 1:
-                report["duplicates"].append(order_id)
-            lines = self.marketplace_lines(order_id)
+                report["duplicates"].append(ref)
+            lines = self.marketplace_lines(marketplace, order_id)
             if any(line["rows"] > 1 or line["shipped"] + line["cancelled"] > line["ordered"]
                    for line in lines):
-                report["double_confirmed"].append(order_id)
+                report["double_confirmed"].append(ref)
             want_ship = plan.action in (SHIP_CODE, SHIP_NO_CODE, REQUEST_THEN_SHIP)
             want_cancel = plan.action in (CANCEL, PARTIAL_THEN_CANCEL) \
-                and self.marketplace == "bolcom"
+                and marketplace == "bolcom"
             if want_ship and not all(li["shipped"] == li["ordered"] for li in lines):
-                report["unconfirmed"].append(order_id)
+                report["unconfirmed"].append(ref)
             if want_cancel and not all(li["cancelled"] == li["ordered"] for li in lines):
-                report["unconfirmed"].append(order_id)
-            record = store.find(self.marketplace, "sandbox", order_id)
+                report["unconfirmed"].append(ref)
+            record = store.find(marketplace, "sandbox", order_id)
             if record is None or record.status not in FINAL:
-                report["stuck"].append((order_id, plan.action,
+                report["stuck"].append((ref, plan.action,
                                         record.status.value if record else None))
         return report
 
