@@ -51,6 +51,7 @@ class Figures:
                 "stuck": len(t.get("stuck", [])),
                 "double_confirmed": len(t.get("double_confirmed", [])),
                 "unconfirmed": len(t.get("unconfirmed", [])),
+                "wrong_carrier": t.get("wrong_carrier", [])[:5],
                 "crashed_cycles": self.crashed_cycles, "crashes": dict(self.crashes),
                 "aborted_cycles": self.aborted_cycles, "aborts": dict(self.aborts),
                 "stuck_detail": t.get("stuck", [])[:10]}

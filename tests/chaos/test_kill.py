@@ -11,7 +11,7 @@ import random
 import pytest
 
 from tests.chaos.harness import Figures, killed_run, settle, verdict
-from tests.chaos.world import World
+from tests.chaos.world import World, pairs
 
 
 def run_kill_trials(stack, store, trials: int, seed: int, *,
@@ -32,9 +32,9 @@ def run_kill_trials(stack, store, trials: int, seed: int, *,
     return verdict(world, store, figures)
 
 
-FAST = [("bolcom", "shopify"), ("amazon", "woocommerce"), ("bolcom+amazon", "shopify")]
-SLOW = [(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
-        for shop in ("shopify", "woocommerce")]
+FAST = pairs([("bolcom", "shopify"), ("amazon", "woocommerce"), ("bolcom+amazon", "shopify")])
+SLOW = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
+              for shop in ("shopify", "woocommerce")])
 
 
 @pytest.mark.parametrize(("marketplaces", "shop"), FAST)

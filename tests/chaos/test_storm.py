@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from ordersync.store import Store
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context, storm_plan
-from tests.chaos.world import World
+from tests.chaos.world import World, pairs
 
-PAIRS = [(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
-         for shop in ("shopify", "woocommerce")]
+PAIRS = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
+               for shop in ("shopify", "woocommerce")])
 
 
 def run_storm(stack, plan: list, seed: int, *, amazon_no_code: bool = False) -> dict:
@@ -67,7 +67,7 @@ def storm_test(pairs, examples: int, rounds: int):
 
 
 test_fault_storms_lose_and_duplicate_nothing = storm_test(
-    [("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce")],
+    pairs([("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce")]),
     examples=2, rounds=3)
 
 test_long_fault_storms = pytest.mark.slow(storm_test(PAIRS, examples=15, rounds=6))
