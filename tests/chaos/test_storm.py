@@ -70,4 +70,5 @@ test_fault_storms_lose_and_duplicate_nothing = storm_test(
     pairs([("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce")]),
     examples=2, rounds=3)
 
-test_long_fault_storms = pytest.mark.slow(storm_test(PAIRS, examples=15, rounds=6))
+test_long_fault_storms = pytest.mark.timeout(1800)(
+    pytest.mark.slow(storm_test(PAIRS, examples=15, rounds=6)))

@@ -29,6 +29,8 @@ LEASE = timedelta(seconds=1)  # short, so a later run takes over a dead run's or
 # What the merchant (and on bol.com the buyer) does with an order once it is in the shop.
 SHIP_CODE, SHIP_NO_CODE, CANCEL = "ship_code", "ship_no_code", "cancel"
 PARTIAL_THEN_CANCEL, REQUEST_THEN_SHIP = "partial_request_then_cancel", "request_then_ship"
+EARLY_REQUEST = "request_before_import_then_cancel"  # the buyer cancels while it is in flight
+CANCELS = (CANCEL, PARTIAL_THEN_CANCEL, EARLY_REQUEST)
 
 
 TWO_CONNECTIONS_DEFECT = (
@@ -94,7 +96,8 @@ class World:
     # -- actions ------------------------------------------------------------------------
     def actions(self, marketplace: str) -> list[str]:
         if marketplace == "bolcom":
-            return [SHIP_CODE, SHIP_NO_CODE, CANCEL, PARTIAL_THEN_CANCEL, REQUEST_THEN_SHIP]
+            return [SHIP_CODE, SHIP_NO_CODE, CANCEL, PARTIAL_THEN_CANCEL, REQUEST_THEN_SHIP,
+                    EARLY_REQUEST]
         return [SHIP_CODE, CANCEL] + ([SHIP_NO_CODE] if self.amazon_no_code else [])
 
     def place(self) -> str:
@@ -110,6 +113,8 @@ class World:
                  "unitPrice": price, "offerReference": sku} for sku, ean, title, price in lines])
         action = self.rng.choice(self.actions(marketplace))
         self.orders[marketplace, order_id] = Planned(marketplace, order_id, action)
+        if action == EARLY_REQUEST:
+            self.stack.bolcom.request_cancellation(order_id)
         return order_id
 
     def act(self, share: float = 0.5) -> int:
@@ -131,7 +136,7 @@ class World:
             items = self.stack.bolcom.stored_order(plan.order_id)["orderItems"]
             ids = [items[0]["orderItemId"]] if plan.action == PARTIAL_THEN_CANCEL else None
             self.stack.bolcom.request_cancellation(plan.order_id, ids)
-        if plan.action in (CANCEL, PARTIAL_THEN_CANCEL):
+        if plan.action in CANCELS:
             if self.stack.shop_platform == "shopify":
                 shop.cancel(shop_id)
             else:
@@ -192,8 +197,7 @@ class World:
                    for line in lines):
                 report["double_confirmed"].append(ref)
             want_ship = plan.action in (SHIP_CODE, SHIP_NO_CODE, REQUEST_THEN_SHIP)
-            want_cancel = plan.action in (CANCEL, PARTIAL_THEN_CANCEL) \
-                and marketplace == "bolcom"
+            want_cancel = plan.action in CANCELS and marketplace == "bolcom"
             if want_ship and not all(li["shipped"] == li["ordered"] for li in lines):
                 report["unconfirmed"].append(ref)
             if plan.code and lines:
