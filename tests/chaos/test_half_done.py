@@ -10,12 +10,7 @@ import pytest
 
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context
-from tests.chaos.world import CANCEL, World
-
-HALF_DONE_DEFECT = ("known defect: a half-done bol.com cancellation (first item cancelled, "
-                    "answer lost) is re-sent for every item, the repeat fails on bol.com and "
-                    "'cancelled -> error' raises InvalidTransition in every later cycle; "
-                    "fixed in branch loop (refused write of a cancelled order goes to manual)")
+from tests.chaos.world import CANCEL, HALF_DONE_DEFECT, World
 
 
 @pytest.mark.xfail(strict=True, reason=HALF_DONE_DEFECT)

@@ -40,6 +40,12 @@ TWO_CONNECTIONS_DEFECT = (
     "marketplace)")
 
 
+HALF_DONE_DEFECT = ("known defect: a half-done bol.com cancellation (first item cancelled, "
+                    "answer lost) is re-sent for every item, the repeat fails on bol.com and "
+                    "'cancelled -> error' raises InvalidTransition in every later cycle; "
+                    "fixed in branch loop (refused write of a cancelled order goes to manual)")
+
+
 def pairs(items: list[tuple[str, str]]) -> list:
     """pytest params of (marketplaces, shop); two connections into one shop are a strict
     xfail until branch loop is merged (remove the marker then)."""
