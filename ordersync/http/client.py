@@ -14,8 +14,11 @@ from typing import Any
 
 import httpx
 
+from ordersync.http.auth import CachedTokenAuth
 from ordersync.http.errors import (
     Action,
+    AuthError,
+    FatalError,
     RateLimited,
     RetriableError,
     UncertainWrite,
@@ -80,11 +83,21 @@ class ApiClient:
         self.rate_limited = 0
         self._http = httpx.Client(
             base_url=base_url,
-            auth=auth,
+            auth=auth.bound(self._fetch_token) if isinstance(auth, CachedTokenAuth) else auth,
             headers=dict(headers or {}),
             timeout=timeout,
             transport=transport,
         )
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of every request, token requests included."""
+        return self._http.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | httpx.Timeout) -> None:
+        self._http.timeout = httpx.Timeout(value) if not isinstance(value, httpx.Timeout) \
+            else value
 
     def close(self) -> None:
         self._http.close()
@@ -117,17 +130,60 @@ class ApiClient:
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        bucket = limiter or self.limiter
-        what = f"{method} {path}"
+
+        def send() -> httpx.Response:
+            return self._http.request(
+                method, path, params=params, json=json, headers=headers, content=content
+            )
+
+        return self._send(
+            send, f"{method} {path}", idempotent=idempotent, bucket=limiter or self.limiter,
+            expect=expect,
+        )
+
+    def _fetch_token(self, auth: CachedTokenAuth) -> httpx.Response:
+        """Send ``auth``'s token request like every other call: the client's timeout,
+        retries and a limiter (a token request is safe to repeat). A token endpoint that
+        keeps failing raises RetriableError naming the platform (never the credentials)."""
+
+        def send() -> httpx.Response:
+            request = auth.build_token_request()
+            request.extensions.setdefault("timeout", self._http.timeout.as_dict())
+            return self._http.send(request, auth=None)
+
+        what = f"token request {auth.build_token_request().url.path}"  # no query, no body
+        bucket = auth.limiter or self.limiter
+        try:
+            return self._send(send, what, idempotent=True, bucket=bucket, observe=False)
+        except RetriableError as exc:
+            raise RetriableError(
+                "token endpoint unavailable", platform=auth.platform, status=exc.status,
+                detail=str(exc).removeprefix(f"{self.platform}: "),
+            ) from exc
+        except FatalError as exc:
+            raise AuthError(
+                "token request refused", platform=auth.platform, status=exc.status,
+                detail=exc.detail,
+            ) from exc
+
+    def _send(
+        self,
+        send: Callable[[], httpx.Response],
+        what: str,
+        *,
+        idempotent: bool,
+        bucket: RateLimiter | Unlimited,
+        expect: tuple[int, ...] = (),
+        observe: bool = True,
+    ) -> httpx.Response:
+        """The retry loop of ``request`` around one ``send``."""
         attempt = 0
         while True:
             attempt += 1
             bucket.acquire()
             try:
                 self.requests_made += 1
-                response = self._http.request(
-                    method, path, params=params, json=json, headers=headers, content=content
-                )
+                response = send()
             except httpx.ConnectError as exc:
                 error: RetriableError = RetriableError(
                     f"{what}: cannot connect", platform=self.platform, detail=type(exc).__name__
@@ -136,7 +192,7 @@ class ApiClient:
                 cls = RetriableError if idempotent else UncertainWrite
                 error = cls(f"{what}: {type(exc).__name__}", platform=self.platform)
             else:
-                if self._on_response is not None:
+                if observe and self._on_response is not None:
                     self._on_response(response)
                 status = response.status_code
                 if status in expect or action_for(status) is Action.OK:
@@ -147,7 +203,7 @@ class ApiClient:
                 wait = retry_after_seconds(response)
                 if status == 429:
                     self.rate_limited += 1
-                    bucket.pause(wait if wait is not None else self.retry.backoff(attempt))
+                    self._hold(bucket, wait if wait is not None else self.retry.backoff(attempt))
                     error = RateLimited(
                         what, platform=self.platform, status=429, retry_after=wait, detail=detail
                     )
@@ -157,13 +213,23 @@ class ApiClient:
                     error = error_for(status, what, platform=self.platform, detail=detail)
                     assert isinstance(error, RetriableError)
                     if wait is not None:
-                        bucket.pause(wait)
+                        self._hold(bucket, wait)
             if isinstance(error, UncertainWrite) or attempt >= self.retry.max_attempts:
                 raise error
             delay = 0.0 if isinstance(error, RateLimited) else self.retry.backoff(attempt)
             log.info("%s: %s, retry %d in %.2fs", self.platform, error, attempt, delay)
             if delay:
                 self._sleep(delay)
+
+    def _hold(self, bucket: RateLimiter | Unlimited, seconds: float) -> None:
+        """Wait ``seconds`` before the next request: the limiter holds every caller back; with
+        limits off (Unlimited) this client sleeps itself, capped at the policy's max delay."""
+        if isinstance(bucket, Unlimited):
+            seconds = min(seconds, self.retry.max_delay)
+            if seconds > 0:
+                self._sleep(seconds)
+        else:
+            bucket.pause(seconds)
 
 
 def _problem_detail(response: httpx.Response) -> str:

@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+EPSILON = 1e-9  # tokens; a refill short by rounding only counts as full
+
 
 class RateLimiter:
     """A thread-safe token bucket: ``rate`` tokens per second, at most ``burst`` stored.
@@ -48,7 +50,7 @@ class RateLimiter:
                 self._refill(now)
                 delay = max(0.0, self._paused_until - now)
                 if delay == 0.0:
-                    if self._tokens >= cost:
+                    if self._tokens >= cost - EPSILON:  # float residue must not spin
                         self._tokens -= cost
                         self.waited += waited
                         return waited

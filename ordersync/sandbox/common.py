@@ -182,7 +182,7 @@ class FaultMiddleware:
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.status == 0:  # a timeout: never answer
-            await asyncio.sleep(3600)
+            await hang_until_disconnect(receive)
             return
         headers = {}
         if fault.retry_after is not None:
@@ -192,6 +192,17 @@ class FaultMiddleware:
             media_type=self.media_type,
         )
         await response(scope, receive, send)
+
+
+async def hang_until_disconnect(receive, seconds: float = 3600.0) -> None:
+    """Never answer: wait until the client gives up and disconnects (or ``seconds``), so a
+    hung request ends with its client instead of lingering until the server stops."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        pass
 
 
 def _template(scope) -> str:

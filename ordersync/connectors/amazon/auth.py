@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from ordersync.http import CachedTokenAuth
+from ordersync.http import CachedTokenAuth, RateLimiter, Unlimited
 
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 
@@ -25,8 +25,9 @@ class AmazonAuth(CachedTokenAuth):
         *,
         token_url: str = DEFAULT_TOKEN_URL,
         clock: Callable[[], float] = time.time,
+        limiter: RateLimiter | Unlimited | None = None,
     ) -> None:
-        super().__init__(platform="amazon", clock=clock)
+        super().__init__(platform="amazon", clock=clock, limiter=limiter)
         self.client_id = client_id
         self._secret = client_secret
         self._refresh = refresh_token

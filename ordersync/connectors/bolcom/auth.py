@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from ordersync.http import CachedTokenAuth
+from ordersync.http import CachedTokenAuth, RateLimiter, Unlimited
 
 
 class BolcomAuth(CachedTokenAuth):
@@ -22,8 +22,9 @@ class BolcomAuth(CachedTokenAuth):
         *,
         login_url: str = "https://login.bol.com",
         clock: Callable[[], float] = time.time,
+        limiter: RateLimiter | Unlimited | None = None,
     ) -> None:
-        super().__init__(platform="bolcom", clock=clock)
+        super().__init__(platform="bolcom", clock=clock, limiter=limiter)
         self._login_url = login_url.rstrip("/")
         raw = f"{client_id}:{client_secret}".encode()
         self._basic = "Basic " + base64.b64encode(raw).decode("ascii")
