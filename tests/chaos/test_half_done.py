@@ -10,10 +10,9 @@ import pytest
 
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context
-from tests.chaos.world import CANCEL, HALF_DONE_DEFECT, World
+from tests.chaos.world import CANCEL, World
 
 
-@pytest.mark.xfail(strict=True, reason=HALF_DONE_DEFECT)
 @pytest.mark.parametrize("shop", ["shopify", "woocommerce"])
 def test_half_done_bolcom_cancellation_finishes_once(stacks, sqlite_store, shop):
     world = World(stacks("bolcom", shop), random.Random(3))

@@ -44,8 +44,6 @@ def test_killed_sync_processes_lose_and_duplicate_nothing(stacks, sqlite_store, 
     assert summary["clean"], summary
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: an Amazon shipment without tracking "
-                   "crashes _push_batch with ValueError; fixed in branch amazonfeed")
 def test_killed_processes_with_amazon_shipments_without_tracking(stacks, sqlite_store):
     summary = run_kill_trials(stacks("amazon", "shopify"), sqlite_store, trials=5, seed=7,
                               amazon_no_code=True)

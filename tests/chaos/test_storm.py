@@ -15,12 +15,10 @@ from hypothesis import strategies as st
 from ordersync.store import Store
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context, storm_plan
-from tests.chaos.world import HALF_DONE_DEFECT, World, pairs
+from tests.chaos.world import World, pairs
 
-HALF_DONE = pytest.mark.xfail(strict=True, reason=HALF_DONE_DEFECT)
-PAIRS = [pytest.param("bolcom", shop, marks=HALF_DONE) for shop in ("shopify", "woocommerce")] \
-    + pairs([(mp, shop) for mp in ("amazon", "bolcom+amazon") for shop in ("shopify",
-                                                                          "woocommerce")])
+PAIRS = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
+               for shop in ("shopify", "woocommerce")])
 
 
 def run_storm(stack, plan: list, seed: int, *, amazon_no_code: bool = False) -> dict:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sync import ConnectionSettings
@@ -33,25 +31,9 @@ EARLY_REQUEST = "request_before_import_then_cancel"  # the buyer cancels while i
 CANCELS = (CANCEL, PARTIAL_THEN_CANCEL, EARLY_REQUEST)
 
 
-TWO_CONNECTIONS_DEFECT = (
-    "known defect: with two order connections into one shop, the bol.com connection also acts "
-    "on the Amazon orders in the shop and Amazon is told bol.com's carrier code (TNT); fixed "
-    "in branch loop (orders_by_webshop_ids scoped by account, carrier of the order's own "
-    "marketplace)")
-
-
-HALF_DONE_DEFECT = ("known defect: a half-done bol.com cancellation (first item cancelled, "
-                    "answer lost) is re-sent for every item, the repeat fails on bol.com and "
-                    "'cancelled -> error' raises InvalidTransition in every later cycle; "
-                    "fixed in branch loop (refused write of a cancelled order goes to manual)")
-
-
-def pairs(items: list[tuple[str, str]]) -> list:
-    """pytest params of (marketplaces, shop); two connections into one shop are a strict
-    xfail until branch loop is merged (remove the marker then)."""
-    return [pytest.param(mp, shop, marks=pytest.mark.xfail(strict=True,
-                                                           reason=TWO_CONNECTIONS_DEFECT))
-            if "+" in mp else (mp, shop) for mp, shop in items]
+def pairs(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(marketplaces, shop) parameters; "bolcom+amazon" is two connections into one shop."""
+    return list(items)
 
 
 def settings() -> ConnectionSettings:
