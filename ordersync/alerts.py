@@ -114,18 +114,22 @@ def start_alert_receiver(port: int = 0, *, out: TextIO | None = sys.stdout) -> A
     return receiver
 
 
-def configure_notifications(url: str, name: str = BLOCK_NAME) -> UUID:
-    """Save the notification block the automations use, POSTing alerts to ``url``; returns
-    its block document id. Idempotent (overwrites the block of that name)."""
+def notification_block(url: str, name: str = BLOCK_NAME):
+    """A webhook notification block POSTing ``{"subject", "body"}`` as JSON to ``url``."""
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
-    block = CustomWebhookNotificationBlock(
+    return CustomWebhookNotificationBlock(
         name=name,
         url=url,
         method="POST",
         json_data={"subject": "{{subject}}", "body": "{{body}}"},
     )
-    return block.save(name, overwrite=True)
+
+
+def configure_notifications(url: str, name: str = BLOCK_NAME) -> UUID:
+    """Save the notification block the automations use, POSTing alerts to ``url``; returns
+    its block document id. Idempotent (overwrites the block of that name)."""
+    return notification_block(url, name).save(name, overwrite=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -76,13 +76,17 @@ def attention_description(connection: str, total: int, shown: int,
     if not total:
         head = f"No order of connection {connection} needs attention."
     else:
-        head = f"{total} orders of connection {connection} need attention"
+        head = f"Orders of connection {connection} needing attention: {total}"
         head += (f"; the newest {shown} are shown, {total - shown} more: "
                  f"`ordersync orders --status error` / `--status manual`." if total > shown
                  else ".")
     return (f"{head} Errors and manual orders, orders waiting for track & trace longer than "
             f"{_hours(thresholds.waiting)} and orders not shipped "
             f"{_hours(thresholds.not_shipped)} after they were placed.")
+
+
+def _orders(n: int) -> str:
+    return f"{n} order" if n == 1 else f"{n} orders"
 
 
 def _hours(delta) -> str:
@@ -100,7 +104,7 @@ def final_state(connection: str, counts: Mapping[str, int], problems: list[Order
     detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     return Completed(
         name=NEEDS_ATTENTION,
-        message=(f"{orders} orders need attention ({detail}); {attention_total} in all for "
-                 f"{connection}: see the artifact {attention_key(connection)}"),
+        message=(f"new problems: {_orders(orders)} ({detail}); orders of {connection} needing "
+                 f"attention in all: {attention_total} (artifact {attention_key(connection)})"),
         data=dict(counts),
     )

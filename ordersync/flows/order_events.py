@@ -118,7 +118,7 @@ class RunWatch:
         self.logger.log(
             level, "%s: %s - %s: %s. What to do: %s.", describe(change.order),
             change.outcome if problem != Problem.CARRIER_UNCLEAR else "carrier unclear",
-            tip.reason, _short(change.message), tip.action,
+            tip.reason, _short(change.message).rstrip("."), tip.action,
         )
 
     def _emit(self, change: OrderChange) -> None:

@@ -138,7 +138,7 @@ def order_sync(
             feed, connection, mp.platform, mp.account, now=ctx.clock(), thresholds=thresholds
         )
     logger.info(
-        "order events: %d (%s), %d orders need attention",
+        "order events: %d (%s); orders needing attention: %d",
         watch.changed,
         ", ".join(f"{k} {n}" for k, n in sorted(watch.outcomes.items())) or "none",
         attention_total,

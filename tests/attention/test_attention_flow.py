@@ -71,7 +71,7 @@ def test_a_refused_shipment_names_the_order_and_alerts(prefect_server, alerts, s
     state = order_sync(connection="attn-bol", return_state=True)
 
     assert state.is_completed() and state.name == "Needs attention"
-    assert "1 orders need attention (1 error)" in state.message
+    assert "new problems: 1 order (1 error)" in state.message
     assert state.result()["errors"] == 1
     record = hub.find("bolcom", "sandbox", bol_id)
     assert record.status == OrderStatus.ERROR and record.error_reason == "shipment_failure"
