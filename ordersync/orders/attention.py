@@ -108,19 +108,23 @@ def advice(problem: Problem | str, error_reason: str | None = None) -> Advice:
     return PROBLEM_ADVICE[problem]
 
 
+NOT_SHIPPED_AFTER = timedelta(hours=48)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """How long an order may stay waiting / not shipped before it needs the merchant."""
 
     waiting: timedelta = timedelta(hours=4)
-    not_shipped: timedelta = timedelta(hours=48)
+    not_shipped: timedelta = NOT_SHIPPED_AFTER
 
     @classmethod
     def for_wait(cls, tracking_wait: timedelta, *, not_shipped: timedelta | None = None,
                  grace: timedelta = timedelta(hours=1)) -> Thresholds:
         """Waiting is overdue ``grace`` after the connection's tracking wait ran out (the
         sweep should have shipped it by then)."""
-        return cls(tracking_wait + grace, not_shipped or cls.not_shipped)
+        return cls(tracking_wait + grace,
+                   NOT_SHIPPED_AFTER if not_shipped is None else not_shipped)
 
 
 def overdue(status: OrderStatus | str, since: datetime | None, now: datetime,

@@ -36,6 +36,10 @@ def test_overdue_per_status_and_threshold():
         Problem.OVERDUE_NOT_SHIPPED)
     assert overdue(S.SHIPPED, NOW - timedelta(days=9), NOW, th) is None
     assert overdue(S.WAITING, None, NOW, th) is None
+    default = Thresholds.for_wait(timedelta(minutes=30))
+    assert (default.waiting, default.not_shipped) == (timedelta(minutes=90), timedelta(hours=48))
+    assert Thresholds.for_wait(timedelta(0), not_shipped=timedelta(0)).not_shipped == (
+        timedelta(0))
 
 
 def test_the_summary_lists_every_outcome_of_every_step_zeros_included():

@@ -138,3 +138,27 @@ def test_a_failed_ordersync_run_alerts(prefect_server, alerts):
                             ALERT_TIMEOUT)
     assert alert is not None, f"no alert for the failed run {run_name}: {alerts.alerts}"
     assert "no order connection named 'attn-missing'" in alert.body
+
+
+def test_orders_not_shipped_past_the_threshold_are_reported_once(prefect_server, alerts, stack,
+                                                                hub):
+    from ordersync.flows.order_sync import order_sync
+
+    save_connection("attn-late", stack, marketplace="bolcom", tracking_wait_minutes=0)
+    placed = [stack.bolcom.place_order() for _ in range(5)]
+    state = order_sync(connection="attn-late", not_shipped_alert_hours=0, return_state=True)
+    assert state.name == "Needs attention" and "(5 overdue_not_shipped)" in state.message
+    logs = _logs(state.state_details.flow_run_id)
+    [summary] = [log.message for log in logs if log.message.startswith("order events:")]
+    print(f"\nfive new orders, overdue at once: {summary}")
+    for bol_id in placed:
+        [line] = [log for log in logs if bol_id in log.message and log.level == 30]
+        assert "ordered a while ago and not shipped yet" in line.message
+    rows = {r["marketplace order"]: r for r in _artifact("attention-attn-late")}
+    assert rows[f"bolcom {placed[0]}"]["status"] == "not_shipped (overdue)"
+    alert = alerts.wait_for(lambda a: placed[0] in a.subject and "overdue" in a.subject,
+                            ALERT_TIMEOUT)
+    assert alert is not None and "not shipped" in alert.body
+    again = order_sync(connection="attn-late", not_shipped_alert_hours=0, return_state=True)
+    assert again.name == "Completed"  # reported once; still listed in the artifact
+    assert len(_artifact("attention-attn-late")) == 5
