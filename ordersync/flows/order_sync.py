@@ -180,6 +180,9 @@ def _changes_artifact(connection: str, watch: RunWatch) -> None:
     )
 
 
+_slug = slug  # stock_sync and shop_import name their artifacts with it
+
+
 def _logger() -> logging.Logger | logging.LoggerAdapter:
     try:
         return get_run_logger()
