@@ -1,12 +1,15 @@
 """The 5-minute order loop and the delayed tracking-timeout sub-flow, as Prefect flows.
 
 Thin orchestration: each task runs one batch-wise step of ``ordersync.sync`` for the whole
-connection (never one task per order), retries only transient platform errors, and the flow
-ends with a table artifact of what it did.
+connection (never one task per order), retries only transient platform errors. After each
+step the flow reads the order event log back (``flows.order_events``): a log line and a Prefect
+event per order change, the connection's "needing attention" artifact, and a run state named
+"Needs attention" when orders need the merchant.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -15,13 +18,19 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import MissingContextError, ObjectNotFound
 from prefect.runtime import flow_run as flow_run_runtime
+from prefect.states import State
 
 from ordersync import sync
+from ordersync.flows.attention import final_state, publish_attention, slug
+from ordersync.flows.order_events import RunWatch
+from ordersync.flows.run_summary import summary_rows
 from ordersync.flows.runtime import open_context, store_for
 from ordersync.http import RetriableError
+from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
+from ordersync.store.order_feed import OrderFeed
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
@@ -110,10 +119,21 @@ def wait_run_name(marketplace_order_id: str) -> str:
 
 
 @flow(name="order_sync", log_prints=True)
-def order_sync(connection: str = "sandbox") -> dict[str, int]:
+def order_sync(
+    connection: str = "sandbox", not_shipped_alert_hours: float = 48.0
+) -> dict[str, int] | State:
     """Import open marketplace orders, create them in the webshop, pick up completions and
-    cancellations, and push shipments back to the marketplace."""
+    cancellations, and push shipments back to the marketplace.
+
+    Every order that lands in error or manual, ships with an unclear carrier or stays waiting /
+    not shipped too long gets a log line naming it and a Prefect event; the run then ends in a
+    Completed state named "Needs attention" and the ``attention-<connection>`` artifact lists
+    every order of the connection that needs the merchant."""
+    logger = _logger()
     with open_context(connection) as ctx:
+        mp = ctx.marketplace
+        feed = OrderFeed(ctx.store)
+        watch = RunWatch.start(feed, connection, mp.platform, mp.account, logger)
         totals = sync.StepResult()
         steps = {}
         for name, step in (
@@ -125,12 +145,28 @@ def order_sync(connection: str = "sandbox") -> dict[str, int]:
         ):
             steps[name] = step(ctx)
             totals.merge(steps[name])
+            watch.collect()
         if totals.waiting and FlowRunContext.get() is not None:
             schedule_tracking_timeouts(
                 connection, totals.waiting, ctx.settings.tracking_wait.total_seconds()
             )
+        thresholds = Thresholds.for_wait(
+            ctx.settings.tracking_wait, not_shipped=timedelta(hours=not_shipped_alert_hours)
+        )
+        feed.record_overdue(mp.platform, mp.account, now=ctx.clock(), thresholds=thresholds)
+        watch.collect()
+        attention_total, _ = publish_attention(
+            feed, connection, mp.platform, mp.account, now=ctx.clock(), thresholds=thresholds
+        )
+    logger.info(
+        "order events: %d (%s); orders needing attention: %d",
+        watch.changed,
+        ", ".join(f"{k} {n}" for k, n in sorted(watch.outcomes.items())) or "none",
+        attention_total,
+    )
     _summary_artifact(connection, steps)
-    return totals.counts
+    _changes_artifact(connection, watch)
+    return final_state(connection, totals.counts, watch.problems, attention_total)
 
 
 def _tracking_timeout_run_name() -> str:
@@ -204,29 +240,31 @@ def _waiting_record(
 
 
 def _summary_artifact(connection: str, steps: dict[str, sync.StepResult]) -> None:
-    imported, created = steps["import"].counts, steps["create"].counts
-    detected, swept, pushed = steps["detect"].counts, steps["sweep"].counts, steps["push"].counts
-    row = {
-        "connection": connection,
-        "imported": imported.get("imported", 0),
-        "quarantined": imported.get("quarantined", 0),
-        "created": created.get("created", 0) + created.get("reconciled", 0),
-        "shipped": detected.get("shipped", 0)
-        + swept.get("shipped_with_tracking", 0)
-        + swept.get("shipped_without_tracking", 0),
-        "waiting": detected.get("waiting", 0),
-        "cancelled": detected.get("cancelled", 0),
-        "pushed": pushed.get("pushed", 0) + pushed.get("reconciled", 0),
-        "deferred": created.get("deferred", 0) + pushed.get("deferred", 0),
-        "errors": sum(step.counts.get("errors", 0) for step in steps.values())
-        + imported.get("quarantined", 0),
-    }
+    """Every outcome each step can produce, with its count (zeros too)."""
     create_table_artifact(
-        key=f"order-sync-{_slug(connection)}",
-        table=[row],
-        description=f"Order sync of connection {connection}",
+        key=f"order-sync-{slug(connection)}",
+        table=summary_rows({name: result.counts for name, result in steps.items()}),
+        description=f"Order sync of connection {connection}: what each step did",
     )
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower())
+def _changes_artifact(connection: str, watch: RunWatch) -> None:
+    """The orders this run changed, one row per change (bounded)."""
+    shown = len(watch.rows)
+    more = f"; the first {shown} are shown" if watch.changed > shown else ""
+    create_table_artifact(
+        key=f"order-changes-{slug(connection)}",
+        table=watch.rows,
+        description=f"Orders changed by this order sync of {connection}: {watch.changed} "
+        f"changes{more}, {len(watch.problems)} needing attention",
+    )
+
+
+_slug = slug  # stock_sync and shop_import name their artifacts with it
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except MissingContextError:  # called as a plain function (order_sync.fn)
+        return logging.getLogger("ordersync.flows")

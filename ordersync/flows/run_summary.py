@@ -1,0 +1,54 @@
+"""The order_sync run's summary table: every outcome each step can produce, with its count and
+what it means, so a zero is visible too (``manual``, ``busy``, ``deferred``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MEANINGS: dict[str, str] = {
+    "imported": "new marketplace orders stored in the hub",
+    "quarantined": "malformed orders stored as error with a reason",
+    "cancellation_requests": "buyers asked to cancel (the order can still ship)",
+    "pending": "Amazon orders awaiting payment imported as pending",
+    "reserved": "Amazon orders awaiting payment whose quantity is reserved",
+    "paid": "pending orders paid and completed",
+    "pending_cancelled": "pending orders cancelled by the marketplace",
+    "reservations_released": "reservations released (imported, cancelled or gone)",
+    "created": "orders created in the webshop",
+    "reconciled": "found already done on the platform after an uncertain write (not redone)",
+    "busy": "held by another run; left to it",
+    "deferred": "platform unavailable; retried next run",
+    "errors": "refused by the platform: the order is in error",
+    "shipped": "completed in the webshop with track & trace",
+    "waiting": "completed without track & trace: waiting for a code",
+    "cancelled": "cancelled in the webshop",
+    "shipped_with_tracking": "wait over: a code arrived after all",
+    "shipped_without_tracking": "wait over: shipped without tracking",
+    "pushed": "shipments and cancellations confirmed on the marketplace",
+    "manual": "the marketplace has no API for it: handed over to the merchant",
+    "still_processing": "accepted by the marketplace, still being processed",
+    "test_orders": "test orders not sent to the marketplace",
+}
+
+STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "import": ("imported", "quarantined", "cancellation_requests", "pending", "reserved", "paid",
+               "pending_cancelled", "reservations_released"),
+    "create": ("created", "reconciled", "busy", "deferred", "errors"),
+    "detect": ("shipped", "waiting", "cancelled"),
+    "sweep": ("shipped_with_tracking", "shipped_without_tracking"),
+    "push": ("pushed", "reconciled", "manual", "deferred", "errors", "still_processing",
+             "test_orders"),
+}
+
+
+def summary_rows(steps: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """One row per (step, outcome): the declared outcomes of each step (zeros included), then
+    any other count a step reported."""
+    rows = []
+    for step, counts in steps.items():
+        known = STEP_OUTCOMES.get(step, ())
+        for outcome in (*known, *sorted(k for k in counts if k not in known)):
+            rows.append({"step": step, "outcome": outcome, "orders": counts.get(outcome, 0),
+                         "meaning": MEANINGS.get(outcome, "")})
+    return rows
