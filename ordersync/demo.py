@@ -19,11 +19,13 @@ import json
 import os
 import random
 import shutil
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ordersync import demo_check as dc
+from ordersync.alerts import AlertReceiver, configure_notifications, start_alert_receiver
 from ordersync.demo_traffic import Traffic, stock_the_shop
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
@@ -51,6 +53,7 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
     os.environ["ORDERSYNC_DATABASE_URL"] = f"sqlite:///{home / HUB_DB}"
     sandbox = SandboxStack(rate_limits=True, marketplaces=("bolcom", "amazon"))
     traffic = Traffic(sandbox, _say, random.Random(seed), scripted=check)
+    alerts = start_alert_receiver(out=sys.stdout)  # where the alert automations notify
     status = 0
     try:
         sandbox.start()
@@ -61,6 +64,8 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         prefect.start_server()
         _say(f"Prefect UI: {prefect.ui_url}")
         _save_blocks(sandbox, tracking_wait)
+        configure_notifications(alerts.url)
+        _say(f"alerts (orders in error/manual/overdue, failed runs) go to {alerts.url}")
         _say("deploying prefect.yaml (prefect deploy --all) and the automations ...")
         prefect.deploy()
         prefect.set_interval(SCHEDULED, interval)
@@ -77,13 +82,14 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         _traffic(traffic, interval, orders_per_minute, duration)
         if check:
             status = _check(prefect, sandbox, traffic, started,
-                            dc.Limits.for_demo(interval, tracking_wait))
+                            dc.Limits.for_demo(interval, tracking_wait), alerts)
     except KeyboardInterrupt:
         _say("stopping ...")
         status = 130 if check else 0
     finally:
         prefect.stop()
         sandbox.stop()
+        alerts.stop()
     _say("stopped.")
     return status
 
@@ -171,7 +177,7 @@ def _traffic(traffic: Traffic, interval: float, orders_per_minute: float,
 
 
 def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
-           started: datetime, limits: dc.Limits) -> int:
+           started: datetime, limits: dc.Limits, alerts: AlertReceiver) -> int:
     """Drain, judge, print the failures, the figures and a final JSON line; 0 if all passed."""
     from ordersync.flows.runtime import store_for
 
@@ -197,6 +203,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
     verdict.merge(dc.check_coverage(markets, shop)).merge(
         dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))
     verdict.figures["orders"] = dc.order_figures(markets, shop)
+    verdict.merge(dc.check_alerts(alerts.alerts, planted=len(traffic.ledger.planted)))
     for expectation in verdict.open:
         _say(f"not judged (deadline ahead): {expectation}")
     summary = dc.report(verdict, _say)

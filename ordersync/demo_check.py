@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -477,3 +477,14 @@ def report(verdict: Verdict, say: Any) -> dict[str, Any]:
     say(f"check {'passed' if summary['ok'] else 'FAILED'}: {len(verdict.findings)} failures "
         f"{dict(sorted(kinds.items()))}")
     return summary
+
+
+def check_alerts(alerts: Sequence[Any], planted: int) -> Verdict:
+    """Planted bad input puts orders in ``error``; the 'order needs attention' automation
+    must then have notified the demo's alert receiver at least once."""
+    verdict = Verdict()
+    verdict.figures["alerts"] = len(alerts)
+    if planted and not alerts:
+        verdict.fail("no_alert", "alert receiver",
+                     f"{planted} planted orders went to error, yet no alert arrived")
+    return verdict

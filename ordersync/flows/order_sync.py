@@ -181,7 +181,7 @@ def tracking_timeout(
     connection: str,
     marketplace_order_id: str | None = None,
     order_id: int | None = None,
-) -> dict[str, int]:
+) -> dict[str, int] | State:
     """Runs ``tracking_wait`` after an order started waiting: ship it without tracking if no
     code arrived, then push it to the marketplace.
 
@@ -189,8 +189,11 @@ def tracking_timeout(
     marketplace_order_id: the order's id on the marketplace, e.g. 402-0000001-0007919.
     order_id: the hub's row id; only for runs scheduled before marketplace_order_id existed.
     """
-    logger = get_run_logger()
+    logger = _logger()
     with open_context(connection) as ctx:
+        mp = ctx.marketplace
+        feed = OrderFeed(ctx.store)
+        watch = RunWatch.start(feed, connection, mp.platform, mp.account, logger)
         record = _waiting_record(ctx, connection, marketplace_order_id, order_id)
         result = sync.tracking_timeout(ctx, record.id)
         if result.counts.get("skipped"):
@@ -220,7 +223,14 @@ def tracking_timeout(
             )
         result.merge(sync.push_to_marketplace(ctx))
         logger.info("pushed to %s: %s", ctx.marketplace.platform, result.counts)
-    return result.counts
+        watch.collect()  # a refused shipment names its order, emits its event, alerts
+        attention_total = 0
+        if watch.problems:
+            attention_total, _ = publish_attention(
+                feed, connection, mp.platform, mp.account, now=ctx.clock(),
+                thresholds=Thresholds.for_wait(ctx.settings.tracking_wait),
+            )
+    return final_state(connection, result.counts, watch.problems, attention_total)
 
 
 def _waiting_record(

@@ -114,7 +114,6 @@ def test_tracking_wait_run_is_reachable_from_its_order_sync_run(orders, page, tm
     shot(page, tmp_path, "tracking-wait-parameters")
 
 
-@pytest.mark.xfail(strict=False, reason="attention artifact lands with branch attention")
 def test_order_in_error_shows_with_its_reason_in_orders_needing_attention(orders, page,
                                                                           tmp_path):
     key = "attention-" + "".join(c if c.isalnum() else "-" for c in CONNECTION.lower())

@@ -296,3 +296,10 @@ def test_the_same_error_with_other_ids_and_timings_is_one_finding():
              f"83bf-710d-9f4f-d30931e7331{n}')) failed" for n in range(3)]
     v = dc.check_logs({"server": lines})
     assert len(v.findings) == 1 and v.findings[0].detail.endswith("(x3)")
+
+
+def test_planted_bad_input_without_any_alert_fails_the_check():
+    assert [f.kind for f in dc.check_alerts([], planted=3).findings] == ["no_alert"]
+    assert dc.check_alerts(["an alert"], planted=3).findings == []
+    assert dc.check_alerts([], planted=0).findings == []
+    assert dc.check_alerts(["a", "b"], planted=1).figures["alerts"] == 2
