@@ -70,6 +70,27 @@ ERROR_ADVICE: dict[ErrorReason, Advice] = {
         "a platform kept failing for this order",
         "check the platform's status and the connection's credentials; resend the order",
     ),
+    ErrorReason.INTERNAL_ERROR: Advice(
+        "the hub failed unexpectedly on this order (the message says where)",
+        "retry it (retry-order deployment or `ordersync retry`): the hub first looks the order "
+        "up on the platform, so nothing is sent twice; report the message if it fails again",
+    ),
+    ErrorReason.VALUE_LIMIT: Advice(
+        "the marketplace sent a value the hub cannot hold (too long, too large, NUL, a date "
+        "out of range)",
+        "check the order on the marketplace; the hub reads it again every cycle and imports it "
+        "once the value is corrected, or handle it by hand and resolve it",
+    ),
+    ErrorReason.STORAGE_REJECTED: Advice(
+        "the hub's database refused the order",
+        "read the message in the order's events; the hub reads the order again every cycle",
+    ),
+    ErrorReason.WEBSHOP_INVALID: Advice(
+        "the webshop gave a value the hub cannot use (e.g. an over-long or broken track & "
+        "trace code or carrier name)",
+        "correct the track & trace code in the webshop, then retry the order, or ship it with "
+        "the right code (ship-order deployment or `ordersync ship`)",
+    ),
 }
 
 UNKNOWN_ERROR = Advice("the order failed", "read the order's events (ordersync events ID)")

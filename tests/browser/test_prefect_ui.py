@@ -118,7 +118,11 @@ def test_order_in_error_shows_with_its_reason_in_orders_needing_attention(orders
                                                                           tmp_path):
     key = "attention-" + "".join(c if c.isalnum() else "-" for c in CONNECTION.lower())
     page.goto(f"{orders['ui']}/artifacts/key/{key}")
-    try:
+    try:  # the key's page is a timeline of versions, newest first: open the newest
+        newest = page.locator("a[href*='/artifacts/artifact/']").first
+        newest.wait_for(timeout=30_000)
+        shot(page, tmp_path, "attention-artifact-versions")
+        newest.click()
         page.get_by_text(orders["bad"]).first.wait_for(timeout=30_000)
     finally:
         shot(page, tmp_path, "orders-needing-attention")
