@@ -7,11 +7,16 @@ import os
 import uuid
 from pathlib import Path
 
+import prefect.main  # noqa: F401  (see below)
 import pytest
 
 from ordersync.local import LocalPrefect
 from ordersync.sandbox.stack import SandboxStack
 
+# Prefect sets up its logging (a console handler bound to the sys.stderr of that moment) when
+# it is first imported. Imported here, at collection, it binds to the session's stream; first
+# imported inside a test that captures output (capsys), every later flow run in the session
+# would log to that test's closed capture file ("I/O operation on closed file").
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_ADMIN_URL = os.environ.get(
     "ORDERSYNC_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
