@@ -303,3 +303,13 @@ def test_planted_bad_input_without_any_alert_fails_the_check():
     assert dc.check_alerts(["an alert"], planted=3).findings == []
     assert dc.check_alerts([], planted=0).findings == []
     assert dc.check_alerts(["a", "b"], planted=1).figures["alerts"] == 2
+
+
+def test_an_order_named_in_error_for_the_merchant_is_not_a_program_error():
+    report = ("00:00:01.000 | ERROR   | Flow run 'icy-alligator' - bolcom order 1000000003 (not in "
+              "the webshop; hub id 19): error - the order's prices are missing or inconsistent: "
+              "pricing: unitPrice 'twelve' is not a price. What to do: check the prices.")
+    crash = ("00:00:02.000 | ERROR   | Flow run 'icy-alligator' - Encountered exception during "
+             "execution: KeyError('value_limit')")
+    assert dc.log_errors([report]) == []
+    assert len(dc.log_errors([report, crash])) == 1
