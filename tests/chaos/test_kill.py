@@ -54,5 +54,5 @@ def test_killed_processes_with_amazon_shipments_without_tracking(stacks, sqlite_
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize(("marketplaces", "shop"), SLOW)
 def test_many_killed_sync_processes(stacks, store, marketplaces, shop):
-    summary = run_kill_trials(stacks(marketplaces, shop), store, trials=25, seed=11)
+    summary = run_kill_trials(stacks(marketplaces, shop), store, trials=10, seed=11)
     assert summary["clean"], summary

@@ -71,4 +71,4 @@ test_fault_storms_lose_and_duplicate_nothing = storm_test(
     examples=2, rounds=3)
 
 test_long_fault_storms = pytest.mark.timeout(1800)(
-    pytest.mark.slow(storm_test(PAIRS, examples=15, rounds=6)))
+    pytest.mark.slow(storm_test(PAIRS, examples=6, rounds=5)))

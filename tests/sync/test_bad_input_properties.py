@@ -32,7 +32,7 @@ S = OrderStatus
 FAST = settings(max_examples=12, derandomize=True, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-SLOW = settings(FAST, max_examples=150)
+SLOW = settings(FAST, max_examples=80)
 TALLY: Counter[str] = Counter()
 _ids = itertools.count(1)
 
