@@ -23,12 +23,18 @@ def demo_check(home: Path) -> tuple[subprocess.CompletedProcess, dict]:
     env.pop("ORDERSYNC_DATABASE_URL", None)
     done = subprocess.run([sys.executable, "-m", "ordersync.cli", *CHECK], env=env,
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1000)
-    lines = done.stdout.strip().splitlines()
-    try:
-        summary = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        summary = {}
-    return done, summary
+    return done, summary_of(done.stdout)
+
+
+def summary_of(stdout: str) -> dict:
+    """The check's final JSON line (the demo may still print "stopped." and late alerts)."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    return {}
 
 
 def failures(done: subprocess.CompletedProcess) -> str:
