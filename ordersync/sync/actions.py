@@ -11,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ordersync.carriers import detect, marketplace_carrier
-from ordersync.http import FatalError, RetriableError, UnsupportedOperation
+from ordersync.http import FatalError, RetriableError
 from ordersync.orders import ErrorReason, OrderStatus
 from ordersync.store import Action, OrderRecord
 from ordersync.store.actions import ActionRefused, ActionStore
-from ordersync.store.pending import PendingStore
 from ordersync.sync.context import SyncContext
-from ordersync.sync.steps import StepResult, create_in_webshop, push_to_marketplace
+from ordersync.sync.steps import (
+    StepResult,
+    create_in_webshop,
+    push_orders,
+    push_to_marketplace,
+)
 
 __all__ = ["ActionOutcome", "ActionRefused", "cancel", "find", "resolve", "retry", "ship"]
 
@@ -152,50 +156,13 @@ def _cancel_in_webshop(ctx: SyncContext, record: OrderRecord, webshop_id: str,
 
 
 def _cancel_on_marketplace(ctx: SyncContext, record: OrderRecord, result: StepResult) -> None:
-    store, mp, action = ctx.store, ctx.marketplace, Action.CANCEL_ON_MARKETPLACE
-    if ctx.store.get(record.id).status != OrderStatus.CANCELLED:
+    """The loop's own push of the cancellation (Amazon, without a seller-cancellation API,
+    hands the order over as manual)."""
+    current = ctx.store.get(record.id)
+    if current.status != OrderStatus.CANCELLED:
         return  # e.g. the webshop refused: the order is in error now
-    if record.test:
-        store.mark_confirmed(record.id, action, now=ctx.clock(),
-                             message="test order: not sent to the marketplace")
-        result.add("test_orders")
-        return
-    claim = store.claim_writes(action, [record.id], owner=ctx.owner, now=ctx.clock(),
-                               lease=ctx.settings.lease).get(record.id)
-    if claim is None or claim.state == "submitted":
-        return
-    try:
-        if claim.attempts > 1 and mp.is_cancelled(record.external_id):
-            store.mark_confirmed(record.id, action, now=ctx.clock(),
-                                 message=f"{action}: already done on the marketplace")
-            result.add("reconciled")
-            return
-        receipt = mp.cancel_order(record.external_id, [ln.line_id for ln in record.lines],
-                                  ctx.settings.cancel_reason)
-    except UnsupportedOperation as exc:  # Amazon: no seller cancellation API
-        PendingStore(store).hand_over(
-            record.id, action, expected=OrderStatus.CANCELLED,
-            reason=str(ErrorReason.CANCELLATION_FAILURE),
-            message=f"{exc}; the order is now manual: the hub no longer acts on it",
-            now=ctx.clock())
-        result.add("manual")
-        return
-    except FatalError as exc:
-        store.fail_write(record.id, action, reason=ErrorReason.CANCELLATION_FAILURE,
-                         message=str(exc), now=ctx.clock())
-        result.add("errors")
-        return
-    except RetriableError as exc:
-        store.release_write(record.id, action, error=str(exc), now=ctx.clock())
-        result.add("deferred")
-        return
-    if receipt.done:
-        store.mark_confirmed(record.id, action, now=ctx.clock(), ref=receipt.ref,
-                             message=f"{action}: accepted by {mp.platform}")
-        result.add("pushed")
-    else:  # the loop's push follows the process status to its end
-        store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
-        result.add("submitted")
+    if push_orders(ctx, Action.CANCEL_ON_MARKETPLACE, [current], result):
+        result.add("submitted")  # the loop's push follows the process status to its end
 
 
 def _follow(ctx: SyncContext, result: StepResult) -> None:

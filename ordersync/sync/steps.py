@@ -405,6 +405,17 @@ def push_to_marketplace(ctx: SyncContext) -> StepResult:
     return result
 
 
+def push_orders(ctx: SyncContext, action: str, records: list[OrderRecord],
+                result: StepResult) -> int:
+    """Push ``action`` (shipment or cancellation) for these orders with the push step's
+    protocol (claim, look up before a retry, hand over what the marketplace cannot do);
+    returns how many were accepted asynchronously and are still to be followed."""
+    mp = ctx.marketplace
+    write, check = ((_confirm, mp.is_shipped) if action == Action.CONFIRM_SHIPMENT
+                    else (_cancel, mp.is_cancelled))
+    return _push_batch(ctx, action, records, write, check, result)
+
+
 def _push_batch(
     ctx: SyncContext,
     action: str,
