@@ -101,8 +101,32 @@ class Tracking:
 
 
 @dataclass(frozen=True, slots=True)
+class ParcelLine:
+    """A quantity of one marketplace line, as the webshop reports it shipped or cancelled."""
+
+    line_id: str  # the marketplace's order-item id (OrderLine.line_id), kept on the webshop line
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """One fulfilment in the webshop (a Shopify fulfillment, a WooCommerce tracking item, a
+    Shopware delivery, a Magento shipment): its own lines, quantities and codes. Each parcel
+    becomes its own shipment on the marketplace."""
+
+    parcel_id: str  # the webshop's stable id of this fulfilment
+    lines: tuple[ParcelLine, ...]  # empty: the platform does not say which lines (whole order)
+    tracking: tuple[Tracking, ...] = ()
+    shipped_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WebshopOrderState:
-    """What the hub needs to know of an order in the webshop."""
+    """What the hub needs to know of an order in the webshop.
+
+    ``tracking`` holds every code of the order (all parcels); ``parcels`` says which lines
+    each fulfilment holds, ``cancelled_lines`` which quantities were cancelled line by line.
+    """
 
     webshop_id: str
     reference: str | None  # MarketplaceOrder.reference, if the order came from the hub
@@ -111,6 +135,8 @@ class WebshopOrderState:
     cancelled: bool
     tracking: tuple[Tracking, ...] = ()
     invalid: str | None = None  # why the webshop's values cannot be used (tracking dropped)
+    parcels: tuple[Parcel, ...] = ()
+    cancelled_lines: tuple[ParcelLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ class OrderStatus(StrEnum):
     SHIPPED = "shipped"  # completed; shipment pushed (or to be pushed) to the marketplace
     PARTIAL = "partial"  # some lines shipped or cancelled
     CANCELLATION_REQUEST = "cancellation_request"  # buyer asked to cancel; can still ship
+    PENDING_CANCELLATION = "pending_cancellation"  # cancelled on the marketplace; webshop next
     CANCELLED = "cancelled"
+    RETURNED = "returned"  # the buyer sent (some of) it back; see the order's returns
     MANUAL = "manual"  # handled outside the hub; the hub no longer acts on it
     ERROR = "error"  # needs attention; see error_reason and the event log
 
@@ -48,8 +50,11 @@ ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CANCELLATION_REQUEST: frozenset({S.WAITING, S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
     S.PARTIAL: frozenset({S.WAITING, S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
     S.WAITING: frozenset({S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
-    S.SHIPPED: frozenset({S.ERROR, S.MANUAL}),  # error: the marketplace rejected the shipment
+    # error: the marketplace rejected the shipment; returned: the buyer sent it back
+    S.SHIPPED: frozenset({S.ERROR, S.MANUAL, S.RETURNED}),
+    S.PENDING_CANCELLATION: frozenset({S.CANCELLED, S.MANUAL, S.ERROR}),
     S.CANCELLED: frozenset({S.MANUAL}),
+    S.RETURNED: frozenset({S.MANUAL}),
     S.MANUAL: frozenset(),  # terminal: the merchant took over
     # An errored order can be resent (back to where it failed) or handled manually.
     S.ERROR: frozenset({S.NOT_SHIPPED, S.WAITING, S.SHIPPED, S.CANCELLED, S.MANUAL}),
