@@ -58,6 +58,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
     a ``ShopOrderSource`` (see ``shop_import``)."""
 
     platform = "shopify"
+    page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)
 
     def __init__(
         self,
@@ -145,7 +146,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
             "status": "any",
             "created_at_min": iso(created_after - FIND_LOOKBACK),
             "fields": "id,source_identifier,created_at",
-            "limit": PAGE_LIMIT,
+            "limit": self.page_size,
         }
         for page in self._pages(params):
             for item in page:
@@ -159,7 +160,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
             "status": "any",
             "updated_at_min": iso(since),
             "fields": STATE_FIELDS,
-            "limit": PAGE_LIMIT,
+            "limit": self.page_size,
         }
         for page in self._pages(params):
             if page:

@@ -35,6 +35,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
     ``ShopOrderSource`` (see ``shop_import``)."""
 
     platform = "woocommerce"
+    page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)
 
     def __init__(
         self,
@@ -118,7 +119,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
 
     def find_order(self, order: MarketplaceOrder, created_after: datetime) -> str | None:
         params = {"after": iso(created_after - FIND_LOOKBACK), "dates_are_gmt": "true",
-                  "status": "any", "per_page": PAGE_LIMIT, "orderby": "id", "order": "asc"}
+                  "status": "any", "per_page": self.page_size, "orderby": "id", "order": "asc"}
         for page in self._pages(f"{API}/orders", params):
             for item in page:
                 if reference_of(item) == order.reference:
@@ -129,7 +130,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
         """Orders modified after ``since``, one list per page; tracking is read from the
         Shipment Tracking extension for completed orders only."""
         params = {"modified_after": iso(since), "dates_are_gmt": "true", "status": "any",
-                  "per_page": PAGE_LIMIT, "orderby": "id", "order": "asc"}
+                  "per_page": self.page_size, "orderby": "id", "order": "asc"}
         for page in self._pages(f"{API}/orders", params):
             yield [self._state(item) for item in page]
 
