@@ -41,6 +41,7 @@ class Webshop:
     block_fields: Callable[[str, bool], Mapping[str, Any]]  # (url, rate_limits) -> fields
     merchant: Callable[[Any], ShopMerchant]  # twin -> its merchant
     create_path: str  # regex of the path of the request that creates an order (POST)
+    fault_paths: tuple[str, ...] = ()  # paths worth faulting in chaos storms (regexes)
     rate_limited: bool = True  # the twin applies the platform's documented rate limit
     per_line: str | None = None  # None: ships per line; else the platform's reason why not
     notes: tuple[str, ...] = field(default=())  # what the platform cannot do, and why
@@ -78,6 +79,7 @@ register(Webshop(
                                            "base_url": url, "rate_limits": rate_limits},
     merchant=ShopifyMerchant,
     create_path=r"^/admin/api/[^/]+/orders\.json$",
+    fault_paths=("/orders.json$", r"/orders/\d+.json$", "/fulfillment", "^/admin/api/"),
     per_line=None,
     notes=("a line is cancelled by an order edit or refund, which the twin does not model",),
 ))
@@ -94,6 +96,7 @@ register(Webshop(
                                            "rate_limits": rate_limits},
     merchant=WooCommerceMerchant,
     create_path=r"^/wp-json/wc/v3/orders$",
+    fault_paths=("/orders$", r"/orders/\d+$", "/shipment-trackings$", "^/wp-json/"),
     rate_limited=False,
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
