@@ -4,9 +4,11 @@ order line with or without tracking, add tracking, cancel. In-process, over the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ordersync.sandbox.merchant import CatalogItem
+from ordersync.sandbox.shop_facts import ShopFacts, moment
 from ordersync.sandbox.shopify.twin import ShopifyTwin
 
 LINE_PROPERTY = "_marketplace_line_id"  # the connector keeps the marketplace line id here
@@ -30,7 +32,19 @@ class ShopifyMerchant:
                 self.twin.catalog.set_stock(item.sku, item.stock)
 
     def orders_for(self, reference: str) -> list[str]:
-        return [str(o["id"]) for o in self.twin.orders_with_reference(reference)]
+        """The hub's orders are live ones (never seeded history): no need to render those."""
+        store = self.twin.store
+        with store.lock:
+            return [str(o["id"]) for o in store.orders.values()
+                    if o.get("source_identifier") == reference]
+
+    def facts(self, shop_id: str) -> ShopFacts:
+        order = self.twin.get(shop_id)
+        first = (order.get("fulfillments") or [None])[0]
+        return ShopFacts(str(order["id"]), moment(order["created_at"]) or datetime.now(UTC),
+                         moment(order.get("cancelled_at")),
+                         moment(first["created_at"]) if first else None,
+                         first.get("tracking_number") if first else None)
 
     def ship(self, shop_id: str, code: str | None = None, carrier: str | None = None,
              lines: Mapping[str, int] | None = None) -> str:

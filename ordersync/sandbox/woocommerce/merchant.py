@@ -5,8 +5,10 @@ In-process, over the twin's store."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from ordersync.sandbox.merchant import CatalogItem
+from ordersync.sandbox.shop_facts import ShopFacts, moment
 from ordersync.sandbox.woocommerce.twin import WooCommerceTwin
 
 
@@ -34,6 +36,18 @@ class WooCommerceMerchant:
         return [str(o["id"]) for o in list(self.twin.store.orders.values())
                 if any(m.get("value") == reference for m in o.get("meta_data") or [])]
 
+    def facts(self, shop_id: str) -> ShopFacts:
+        """WooCommerce keeps no cancellation time: the last modification stands in for it."""
+        with self.twin.store.lock:
+            order = self.twin.get(shop_id)
+            trackings = self.twin.store.trackings.get(int(shop_id)) or []
+            cancelled = order["status"] == "cancelled"
+            return ShopFacts(str(order["id"]),
+                             moment(order["date_created_gmt"]) or datetime.now(UTC),
+                             moment(order["date_modified_gmt"]) if cancelled else None,
+                             moment(order.get("date_completed_gmt")),
+                             trackings[0]["tracking_number"] if trackings else None)
+
     def ship(self, shop_id: str, code: str | None = None, carrier: str | None = None,
              lines: Mapping[str, int] | None = None) -> str:
         if lines is not None:
@@ -41,7 +55,7 @@ class WooCommerceMerchant:
                                       "WooCommerce has no per-line fulfilment, and the hub's "
                                       "lines carry no marketplace line id yet")
         with self.twin.store.lock:
-            self.twin.complete(shop_id, code, carrier or "PostNL")
+            self.twin.complete(shop_id, code, carrier or "")
             trackings = self.twin.store.trackings.get(int(shop_id)) or []
             return str(trackings[-1]["tracking_id"]) if code else f"{shop_id}-completed"
 
