@@ -14,13 +14,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ordersync.carriers.cli import main as carrier_main
 
         return carrier_main(argv[1:], sys.stdin, sys.stdout)
+    from ordersync.sandbox.webshops import names as webshop_names  # the demo's --shop choices
     parser = argparse.ArgumentParser(prog="ordersync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="the main job on the embedded default (Ctrl-C stops it)",
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                          description="Local Prefect server, sandbox bol.com/Amazon/Shopify, "
-                          "deployments scheduled every --interval, a worker and demo traffic. "
+                          description="Local Prefect server, sandbox bol.com/Amazon and a "
+                          "webshop (--shop), deployments scheduled every --interval, a worker "
+                          "and demo traffic. "
                           "State in $ORDERSYNC_HOME (default ./.ordersync): Prefect's run "
                           "history is kept, the hub database is new every session.")
     demo.add_argument("--port", type=int, default=None,
@@ -45,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="first remove the demo's state in $ORDERSYNC_HOME (Prefect state, "
                       "logs, hub database)")
     demo.add_argument("--seed", type=int, default=None, help="seed of the traffic's randomness")
+    demo.add_argument("--shop", default="shopify", choices=webshop_names(),
+                      help="the sandbox webshop the marketplaces' orders go to (a row of "
+                      "ordersync.sandbox.webshops)")
 
     run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
     run.add_argument("--connection", default="sandbox")
@@ -101,7 +106,8 @@ def _demo(args) -> int:
     wait = args.tracking_wait if args.tracking_wait is not None else 0.5 if args.check else 3.0
     return run_demo(port=args.port, interval=args.interval, tracking_wait=wait,
                     orders_per_minute=args.orders_per_minute, duration=args.duration,
-                    history=args.history, check=args.check, fresh=args.fresh, seed=args.seed)
+                    history=args.history, check=args.check, fresh=args.fresh, seed=args.seed,
+                    shop=args.shop)
 
 
 def _sync(args) -> int:

@@ -1,5 +1,7 @@
 """The main job on the embedded default: a local Prefect server (SQLite), the sandbox twins
-(bol.com, Amazon, Shopify), the blocks of two order connections and a shop import connection,
+(bol.com, Amazon, and the shop: Shopify, or ``shop=`` any webshop of the registry in
+``ordersync.sandbox.webshops``), the blocks of two order connections and (when the shop's
+connector is a ``ShopOrderSource``) a shop import connection,
 the deployments of prefect.yaml with their schedules set to the demo's interval, a process
 worker, and demo traffic (see demo_traffic). The backfill of the shop's own order history is
 triggered once, as a merchant would by hand. Ctrl-C stops everything it started.
@@ -26,10 +28,12 @@ from pathlib import Path
 
 from ordersync import demo_check as dc
 from ordersync.alerts import AlertReceiver, configure_notifications, start_alert_receiver
+from ordersync.connectors.base import ShopOrderSource
 from ordersync.demo_traffic import Traffic, stock_the_shop
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
 from ordersync.sandbox.stack import SandboxStack
+from ordersync.sandbox.webshops import webshop
 
 BOLCOM, AMAZON, SHOP = "sandbox", "sandbox-amazon", "sandbox-shop"
 SCHEDULED = ["order-sync", "order-sync-amazon", "stock-sync", "shop-import"]
@@ -40,7 +44,8 @@ LOGS = ("server", "worker")
 
 def run_demo(*, port: int | None, interval: float, tracking_wait: float,
              orders_per_minute: float, duration: float | None, history: int = 300,
-             check: bool = False, fresh: bool = False, seed: int | None = None) -> int:
+             check: bool = False, fresh: bool = False, seed: int | None = None,
+             shop: str = "shopify") -> int:
     home = Path(os.environ.get("ORDERSYNC_HOME") or Path.cwd() / ".ordersync").resolve()
     if fresh:
         _wipe(home)
@@ -51,38 +56,45 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
     # and the flows use this session's hub database (never one from the environment).
     os.environ.update(prefect_env(home, prefect.port))
     os.environ["ORDERSYNC_DATABASE_URL"] = f"sqlite:///{home / HUB_DB}"
-    sandbox = SandboxStack(rate_limits=True, marketplaces=("bolcom", "amazon"))
+    sandbox = SandboxStack(rate_limits=True, marketplaces=("bolcom", "amazon"),
+                           shop_platform=webshop(shop).platform)
     traffic = Traffic(sandbox, _say, random.Random(seed), scripted=check)
     alerts = start_alert_receiver(out=sys.stdout)  # where the alert automations notify
     status = 0
     try:
         sandbox.start()
         _say(f"sandbox bol.com at {sandbox.bolcom_url}, Amazon at {sandbox.url('amazon')}, "
-             f"Shopify at {sandbox.shopify_url}; hub database {home / HUB_DB} (new)")
+             f"{sandbox.row.title} at {sandbox.url(shop)}; hub database {home / HUB_DB} (new)")
+        imports = _imports(sandbox)
+        scheduled = [name for name in SCHEDULED if imports or name != "shop-import"]
         stock_the_shop(sandbox, history, _say)
         _say(f"starting Prefect server (state in {home / 'prefect'}) ...")
         prefect.start_server()
         _say(f"Prefect UI: {prefect.ui_url}")
-        _save_blocks(sandbox, tracking_wait)
+        _save_blocks(sandbox, tracking_wait, imports)
         configure_notifications(alerts.url)
         _say(f"alerts (orders in error/manual/overdue, failed runs) go to {alerts.url}")
         _say("deploying prefect.yaml (prefect deploy --all) and the automations ...")
         prefect.deploy()
-        prefect.set_interval(SCHEDULED, interval)
+        prefect.set_interval(scheduled, interval)
+        if not imports:
+            _pause(prefect, ["shop-import"])
+            _say(f"{sandbox.row.title} is no shop import source: shop-import is paused")
         _cancel_leftovers(prefect, started)
         _overview()  # creates the session's hub database before any flow run needs it
         prefect.start_worker()
-        _say(f"worker started on pool 'ordersync'; {', '.join(SCHEDULED)} scheduled every "
+        _say(f"worker started on pool 'ordersync'; {', '.join(scheduled)} scheduled every "
              f"{interval:g}s, tracking wait {tracking_wait:g} min. Ctrl-C stops everything.")
-        _run("backfill/backfill", {"connection": SHOP})
-        _say(f"backfill of {SHOP!r} triggered (by hand: prefect deployment run "
-             f"backfill/backfill -p connection={SHOP})")
+        if imports:
+            _run("backfill/backfill", {"connection": SHOP})
+            _say(f"backfill of {SHOP!r} triggered (by hand: prefect deployment run "
+                 f"backfill/backfill -p connection={SHOP})")
         if check:
             traffic.plant_bad_input()
         _traffic(traffic, interval, orders_per_minute, duration)
         if check:
             status = _check(prefect, sandbox, traffic, started,
-                            dc.Limits.for_demo(interval, tracking_wait), alerts)
+                            dc.Limits.for_demo(interval, tracking_wait), alerts, scheduled)
     except KeyboardInterrupt:
         _say("stopping ...")
         status = 130 if check else 0
@@ -137,14 +149,32 @@ def _in_session(run: dict, started: datetime) -> bool:
     return _created(run) >= started or bool(begun) and datetime.fromisoformat(begun) >= started
 
 
-def _save_blocks(sandbox: SandboxStack, tracking_wait: float) -> None:
+def _imports(sandbox: SandboxStack) -> bool:
+    """Does the shop's connector import the shop's own orders (a ``ShopOrderSource``)?"""
+    connector = sandbox.webshop()
+    try:
+        return isinstance(connector, ShopOrderSource)
+    finally:
+        connector.close()
+
+
+def _pause(prefect: LocalPrefect, names: list[str]) -> None:
+    deployments = prefect.deployments()
+    for name in names:
+        for schedule in deployments[name]["schedules"]:
+            prefect._api("PATCH", f"/deployments/{deployments[name]['id']}/schedules/"
+                         f"{schedule['id']}", {"active": False})
+
+
+def _save_blocks(sandbox: SandboxStack, tracking_wait: float, imports: bool) -> None:
     from ordersync.blocks.sandbox import save_sandbox_connection, save_sandbox_shop_import
 
     save_sandbox_connection(BOLCOM, sandbox, marketplace="bolcom",
                             tracking_wait_minutes=tracking_wait)
     save_sandbox_connection(AMAZON, sandbox, marketplace="amazon",
                             tracking_wait_minutes=tracking_wait, pending_orders="import")
-    save_sandbox_shop_import(SHOP, sandbox, hub_currency="EUR", identify_products_by="sku")
+    if imports:
+        save_sandbox_shop_import(SHOP, sandbox, hub_currency="EUR", identify_products_by="sku")
 
 
 def _run(deployment: str, parameters: dict) -> None:
@@ -177,7 +207,8 @@ def _traffic(traffic: Traffic, interval: float, orders_per_minute: float,
 
 
 def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
-           started: datetime, limits: dc.Limits, alerts: AlertReceiver) -> int:
+           started: datetime, limits: dc.Limits, alerts: AlertReceiver,
+           scheduled: list[str]) -> int:
     """Drain, judge, print the failures, the figures and a final JSON line; 0 if all passed."""
     from ordersync.flows.runtime import store_for
 
@@ -212,7 +243,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
     runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _in_session(r, started)]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
     verdict.merge(dc.check_coverage(markets, shop)).merge(
-        dc.check_runs(runs, SCHEDULED)).merge(dc.check_logs(logs))
+        dc.check_runs(runs, scheduled)).merge(dc.check_logs(logs))
     verdict.figures["orders"] = dc.order_figures(markets, shop)
     verdict.merge(dc.check_alerts(alerts.alerts, planted=len(traffic.ledger.planted)))
     for expectation in verdict.open:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ordersync.carriers.marketplace_codes import marketplace_carrier
 from ordersync.demo_traffic import Ledger
+from ordersync.sandbox.shop_facts import MerchantFacts
 from ordersync.sandbox.stack import SandboxStack
 
 # The canonical carrier behind each demo code generator (ordersync.sandbox.tracking_codes).
@@ -103,7 +104,7 @@ class MarketOrder:
 class ShopOrder:
     """An order the hub created in the shop, and what the merchant did with it."""
 
-    id: int
+    id: str
     reference: str
     created: datetime
     cancelled: datetime | None
@@ -163,20 +164,22 @@ def read_amazon(sandbox: SandboxStack, ledger: Ledger) -> list[MarketOrder]:
 
 
 def read_shop(sandbox: SandboxStack, ledger: Ledger) -> list[ShopOrder]:
-    """The orders the hub created in Shopify (``source_name`` ordersync-*)."""
-    store = sandbox.shopify.store
+    """The orders the hub created in the shop for the marketplace orders the twins hold,
+    read through the shop's merchant (``ShopMerchant`` + ``MerchantFacts``)."""
+    merchant = sandbox.merchant
+    if not isinstance(merchant, MerchantFacts):
+        raise TypeError(f"the {sandbox.shop_platform} merchant cannot tell the demo's check "
+                        "what happened to an order (it is not a MerchantFacts)")
+    with sandbox.bolcom.state.lock:
+        references = [f"bolcom:{i}" for i in sandbox.bolcom.state.orders]
+    with sandbox.amazon.state.lock:
+        references += [f"amazon:{i}" for i in sandbox.amazon.state.orders]
     out = []
-    with store.lock:
-        for order in store.orders.values():
-            if not str(order.get("source_name") or "").startswith("ordersync"):
-                continue
-            first = (order.get("fulfillments") or [None])[0]
-            out.append(ShopOrder(
-                order["id"], str(order.get("source_identifier")), _moment(order["created_at"]),
-                _moment(order["cancelled_at"]) if order.get("cancelled_at") else None,
-                _moment(first["created_at"]) if first else None,
-                first.get("tracking_number") if first else None,
-                ledger.carriers.get(order["id"])))
+    for reference in references:
+        for shop_id in merchant.orders_for(reference):
+            facts = merchant.facts(shop_id)
+            out.append(ShopOrder(shop_id, reference, facts.created, facts.cancelled,
+                                 facts.fulfilled, facts.tracking, ledger.carriers.get(shop_id)))
     return out
 
 
@@ -196,16 +199,16 @@ def check_platforms(markets: Iterable[MarketOrder], shop: Iterable[ShopOrder],
         subject = f"{market.platform} order {market.order_id}"
         if len(copies) > 1:
             verdict.fail("created_twice", subject,
-                         f"{len(copies)} Shopify orders: {sorted(c.id for c in copies)}")
+                         f"{len(copies)} orders in the shop: {sorted(c.id for c in copies)}")
         if market.due_since is None:
             if copies:
                 kind = "bad_input_in_shop" if market.planted else "unpaid_in_shop"
-                verdict.fail(kind, subject, f"in Shopify as {copies[0].id} although "
+                verdict.fail(kind, subject, f"in the shop as {copies[0].id} although "
                              f"{market.planted or 'it is not paid'}")
             continue
         if not copies:
             _due(verdict, now, market.due_since + limits.grace, "missing_in_shop", subject,
-                 f"placed {market.due_since:%H:%M:%S}, not in Shopify")
+                 f"placed {market.due_since:%H:%M:%S}, not in the shop")
             continue
         _check_fulfilment(verdict, market, copies[0], limits, now)
     return verdict
@@ -222,7 +225,7 @@ def _due(verdict: Verdict, now: datetime, deadline: datetime, kind: str, subject
 
 def _check_fulfilment(verdict: Verdict, market: MarketOrder, shop: ShopOrder, limits: Limits,
                       now: datetime) -> None:
-    subject = f"{market.platform} order {market.order_id} (Shopify {shop.id})"
+    subject = f"{market.platform} order {market.order_id} (shop order {shop.id})"
     shipped = Counter()
     for row in market.confirmations:
         shipped[row.item_id] += row.quantity
@@ -235,12 +238,12 @@ def _check_fulfilment(verdict: Verdict, market: MarketOrder, shop: ShopOrder, li
                      else f"bol.com refused a repeated shipment: {refused_again[0]}")
     if shop.cancelled is not None:
         if market.confirmations:
-            verdict.fail("shipped_but_cancelled", subject, "cancelled in Shopify, yet the "
+            verdict.fail("shipped_but_cancelled", subject, "cancelled in the shop, yet the "
                          "marketplace has a shipment")
         elif market.platform == "bolcom" and any(
                 market.cancelled.get(i, 0) < q for i, q in market.items.items()):
             _due(verdict, now, shop.cancelled + limits.grace, "never_cancelled", subject,
-                 "cancelled in Shopify, still open on bol.com")
+                 "cancelled in the shop, still open on bol.com")
         return
     if shop.fulfilled is None:
         return
@@ -248,7 +251,7 @@ def _check_fulfilment(verdict: Verdict, market: MarketOrder, shop: ShopOrder, li
         wait = timedelta(0) if shop.tracking else limits.tracking_wait
         refused = f" (refused: {market.refused[-1]})" if market.refused else ""
         _due(verdict, now, shop.fulfilled + wait + limits.grace, "never_confirmed", subject,
-             f"shipped in Shopify at {shop.fulfilled:%H:%M:%S} "
+             f"shipped in the shop at {shop.fulfilled:%H:%M:%S} "
              f"{'with ' + shop.tracking if shop.tracking else 'without track & trace'}, "
              f"not confirmed{refused}")
     if shop.tracking and market.confirmations:

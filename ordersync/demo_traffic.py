@@ -1,6 +1,7 @@
 """Demo traffic on the sandbox twins: buyers on bol.com and Amazon (some Amazon orders wait
-for payment, a few fail the fraud check), shoppers in the Shopify shop itself, the merchant
-shipping in Shopify with, without or instead of a track & trace code, and bad input (malformed
+for payment, a few fail the fraud check), shoppers in the shop itself (where its twin has
+shoppers: Shopify), the merchant shipping in the shop - any registry webshop, through its
+``ShopMerchant`` - with, without or instead of a track & trace code, and bad input (malformed
 marketplace orders planted through the twins' control APIs). What the traffic did that the
 twins do not record is kept in a ``Ledger`` for the demo's check mode."""
 
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sandbox.tracking_codes import GENERATORS
 
@@ -34,20 +38,20 @@ SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merc
 
 
 def stock_the_shop(sandbox: SandboxStack, history: int, say: Say) -> None:
-    """Products with stock in Shopify, the same offers on bol.com and Amazon, and
-    ``history`` orders of the shop's own from the last three months (for the backfill)."""
-    for sku, ean, title, price, stock in PRODUCTS:
-        sandbox.shopify.catalog.add_product(title, [{"sku": sku, "price": f"{price:.2f}",
-                                                     "quantity": stock, "barcode": ean}],
-                                            product_type="Kitchen")
+    """Products with stock in the shop, the same offers on bol.com and Amazon, and (where the
+    shop's twin has shoppers) ``history`` orders of the shop's own from the last three months
+    (for the backfill)."""
+    sandbox.merchant.stock_catalog(CatalogItem(sku, title, Decimal(str(price)), stock, ean)
+                                   for sku, ean, title, price, stock in PRODUCTS)
+    for sku, ean, _, _, _ in PRODUCTS:
         sandbox.bolcom.add_offer(sku, ean=ean, offer_id=f"offer-{sku}")
         sandbox.amazon.add_listing(sku, 0)
-    if history:
+    if history and hasattr(sandbox.shop, "seed_orders"):
         now = datetime.now(UTC)
-        sandbox.shopify.seed_orders(history, since=now - timedelta(days=90),
-                                    until=now - timedelta(hours=1), products=0)
-        say(f"the Shopify shop has {history} orders of its own from the last 90 days "
-            f"(the backfill imports the last two months, except finished ones)")
+        sandbox.shop.seed_orders(history, since=now - timedelta(days=90),
+                                 until=now - timedelta(hours=1), products=0)
+        say(f"the {sandbox.row.title} shop has {history} orders of its own from the last 90 "
+            f"days (the backfill imports the last two months, except finished ones)")
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Ledger:
 
     planted: dict[tuple[str, str], str] = field(default_factory=dict)  # (platform, id) -> flaw
     paid_at: dict[str, datetime] = field(default_factory=dict)  # Amazon order id -> paid
-    carriers: dict[int, str] = field(default_factory=dict)  # Shopify order id -> GENERATORS key
+    carriers: dict[str, str] = field(default_factory=dict)  # shop order id -> GENERATORS key
 
 
 @dataclass
@@ -68,11 +72,14 @@ class Traffic:
     say: Say
     rng: random.Random = field(default_factory=random.Random)
     scripted: bool = False
-    handled: set[int] = field(default_factory=set)
+    handled: set[str] = field(default_factory=set)  # shop order ids the merchant acted on
+    placed: dict[str, None] = field(default_factory=dict)  # marketplace references, in order
+    arrived: dict[str, float] = field(default_factory=dict)  # shop order id -> first seen
     unpaid: dict[str, float] = field(default_factory=dict)  # Amazon id -> decide at
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     ledger: Ledger = field(default_factory=Ledger)
     _turns: dict[str, Any] = field(default_factory=dict)
+    _due: dict[str, str] = field(default_factory=dict)  # shop order id -> its marketplace
 
     def _turn(self, name: str, cycle: tuple) -> Any:
         """The next element of ``cycle`` for ``name`` (scripted traffic)."""
@@ -97,6 +104,7 @@ class Traffic:
             order_id = self.sandbox.bolcom.place_order(items=[
                 {"ean": ean, "title": title, "quantity": q, "unitPrice": price,
                  "offerReference": sku} for sku, ean, title, price, q in items])
+            self.placed[f"bolcom:{order_id}"] = None
             self.say(f"buyer placed bol.com order {order_id} ({len(items)} lines)")
             return
         pending = (self._turn("pending", (False, True, False)) if self.scripted
@@ -104,6 +112,7 @@ class Traffic:
         order_id = self.sandbox.amazon.place_order(
             [{"sku": sku, "title": title, "quantity": q, "unitPrice": price}
              for sku, _, title, price, q in items], pending=pending)
+        self.placed[f"amazon:{order_id}"] = None
         if pending:
             self.unpaid[order_id] = now + self.rng.uniform(20, 60)
             self.say(f"buyer placed Amazon order {order_id}, payment pending")
@@ -127,27 +136,33 @@ class Traffic:
                 self.say(f"Amazon cancelled order {order_id} (fraud check)")
 
     def shopper(self) -> None:
-        """A customer orders in the Shopify shop itself (imported by shop-import)."""
+        """A customer orders in the shop itself (imported by shop-import), where the shop's
+        twin has shoppers."""
+        if not hasattr(self.sandbox.shop, "place_shop_order"):
+            return
         lines = [{"sku": sku, "quantity": q} for sku, _, _, _, q in self._items(buyer=False)]
-        order = self.sandbox.shopify.place_shop_order(lines)
-        self.say(f"shopper placed Shopify order {order['name']}")
+        order = self.sandbox.shop.place_shop_order(lines)
+        self.say(f"shopper placed {self.sandbox.row.title} order {order['name']}")
 
     def merchant(self) -> None:
-        """Ship Shopify orders a little while after they arrive: most with a code, some
-        without (they wait, then ship without tracking), a few cancelled."""
-        store = self.sandbox.shopify.store
-        with store.lock:  # the shop's live orders (its seeded history is older than us)
-            orders = list(store.orders.values())
-        for order in orders:
-            if order["id"] in self.handled or order.get("cancelled_at") \
-                    or order.get("fulfillment_status") or order.get("financial_status") != "paid":
+        """Ship the hub's orders a little while after they reach the shop: most with a code,
+        some without (they wait, then ship without tracking), a few cancelled. Through the
+        shop's ``ShopMerchant``, for any registry webshop."""
+        merchant, now = self.sandbox.merchant, time.monotonic()
+        for reference in list(self.placed):
+            found = merchant.orders_for(reference)
+            if not found:
                 continue
-            created = datetime.fromisoformat(order["created_at"])
-            if created < self.started or (datetime.now(UTC) - created).total_seconds() \
-                    < SHIP_AFTER:
+            del self.placed[reference]  # in the shop (twice would be the check's finding)
+            for shop_id in found:
+                self.arrived.setdefault(shop_id, now)
+                self._due[shop_id] = reference.split(":")[0]
+        for shop_id, platform in list(self._due.items()):
+            if now - self.arrived[shop_id] < SHIP_AFTER:
                 continue
-            self.handled.add(order["id"])
-            self._act(order, self._action(str(order.get("source_name") or "shop")))
+            del self._due[shop_id]
+            self.handled.add(shop_id)
+            self._act(shop_id, self._action(platform))
 
     def _action(self, source: str) -> str:
         if self.scripted:
@@ -155,21 +170,21 @@ class Traffic:
         roll = self.rng.random()
         return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
 
-    def _act(self, order: dict[str, Any], action: str) -> None:
+    def _act(self, shop_id: str, action: str) -> None:
+        merchant, title = self.sandbox.merchant, self.sandbox.row.title
         if action == "code":
             carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
                        else self.rng.choice(list(GENERATORS)))
             code = GENERATORS[carrier](self.rng)
-            self.sandbox.shopify.complete(order["id"], code, None)
-            self.ledger.carriers[order["id"]] = carrier
-            self.say(f"merchant shipped Shopify order {order['name']} with {code}")
+            merchant.ship(shop_id, code)
+            self.ledger.carriers[shop_id] = carrier
+            self.say(f"merchant shipped {title} order {shop_id} with {code}")
         elif action == "none":
-            self.sandbox.shopify.complete(order["id"])
-            self.say(f"merchant completed Shopify order {order['name']} without "
-                     f"track & trace")
+            merchant.ship(shop_id)
+            self.say(f"merchant completed {title} order {shop_id} without track & trace")
         else:
-            self.sandbox.shopify.cancel(order["id"])
-            self.say(f"merchant cancelled Shopify order {order['name']}")
+            merchant.cancel(shop_id)
+            self.say(f"merchant cancelled {title} order {shop_id}")
 
     def plant_bad_input(self) -> None:
         """Malformed marketplace orders, through the twins' control APIs (real HTTP)."""

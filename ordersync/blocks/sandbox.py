@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from prefect.blocks.core import Block
 
 from ordersync.blocks.connection import OrderConnection
@@ -9,10 +11,18 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
-    ShopifyCredentials,
-    WooCommerceCredentials,
 )
 from ordersync.sandbox import stack as sb
+from ordersync.sandbox.webshops import names as webshop_names
+from ordersync.sandbox.webshops import webshop
+
+
+def webshop_block(platform: str, url: str, rate_limits: bool) -> Block:
+    """The credentials block of a registry webshop served at ``url``."""
+    row = webshop(platform)
+    module, _, name = row.block.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    return cls(**row.block_fields(url, rate_limits))
 
 
 def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
@@ -30,12 +40,8 @@ def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
                                  marketplace_id=sb.MARKETPLACE_ID, account="sandbox",
                                  api_url=url, token_url=f"{url}/auth/o2/token",
                                  rate_limits=limits)
-    if platform == "shopify":
-        return ShopifyCredentials(shop=sb.SHOP, access_token=sb.SHOP_TOKEN, base_url=url,
-                                  rate_limits=limits)
-    if platform == "woocommerce":
-        return WooCommerceCredentials(url=url, consumer_key=sb.WOO_KEY,
-                                      consumer_secret=sb.WOO_SECRET, rate_limits=limits)
+    if platform in webshop_names():
+        return webshop_block(platform, url, limits)
     if platform == "cartum":
         return CartumCredentials(domain=sb.CARTUM_DOMAIN, login=sb.CARTUM_LOGIN,
                                  password=sb.CARTUM_PASSWORD, base_url=url, rate_limits=limits)

@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from ordersync.connectors.capabilities import StockReader, require
 from ordersync.flows.order_sync import _slug, _transient
 from ordersync.flows.runtime import store_for
 from ordersync.stock import HubQuantities, WebshopStock
@@ -84,8 +85,7 @@ def open_connections(connections: list[str]) -> Iterator[tuple[Any, list[Any]]]:
         first = next(iter(blocks.values()))
         webshop = first.webshop.get_client()
         stack.callback(webshop.close)
-        if not hasattr(webshop, "read_stock"):
-            raise ValueError(f"{webshop.platform} cannot report its stock yet")
+        require(webshop, StockReader, "the stock sync (reading the webshop's stock)")
         markets = []
         for block in blocks.values():
             market = block.marketplace.get_client()

@@ -6,6 +6,8 @@ deployment runs: real HTTP over sockets to faithful twins.
 ``SandboxStack(marketplaces=("bolcom", "amazon"), shop_platform="woocommerce")`` serves those
 twins (every twin object exists, only the chosen ones are served); ``marketplace(platform)``,
 ``webshop()`` and ``context(store, marketplace=platform)`` give connectors wired to them.
+Webshops come from the registry (``ordersync.sandbox.webshops``): ``stack.shop`` is the served
+webshop's twin, ``stack.merchant`` its ``ShopMerchant``; ``stack.<platform>`` any row's twin.
 """
 
 from __future__ import annotations
@@ -17,26 +19,33 @@ from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.cartum import CartumConnector
-from ordersync.connectors.shopify import ShopifyConnector
-from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID, AmazonTwin
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.cartum import CartumTwin
 from ordersync.sandbox.common import ServedApp
+from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
+from ordersync.sandbox.webshops import SHOP, SHOP_TOKEN, WOO_KEY, WOO_SECRET, Webshop, webshop
+from ordersync.sandbox.webshops import names as webshop_names
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.store import Store
 from ordersync.sync import ConnectionSettings, SyncContext
 
 BOL_CLIENT_ID, BOL_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
-SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 AMZ_CLIENT_ID, AMZ_CLIENT_SECRET, AMZ_REFRESH = (
     "amzn1.application-oa2-client.sandbox", "amzn-sandbox-secret", "Atzr|sandbox")
-WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 CARTUM_DOMAIN, CARTUM_LOGIN, CARTUM_PASSWORD = "sandbox.cartum.test", "api", "sandbox-password"
 
 MARKETPLACES = ("bolcom", "amazon")
-SHOPS = ("shopify", "woocommerce", "cartum")
+IMPORT_ONLY = ("cartum",)  # order sources for the hub's import, not webshops the loop writes to
+
+
+def shops() -> tuple[str, ...]:
+    """Every platform a stack can serve as its shop: the registry's webshops, then Cartum."""
+    return (*webshop_names(), *IMPORT_ONLY)
+
+
+__all__ = ["SHOP", "SHOP_TOKEN", "WOO_KEY", "WOO_SECRET", "SandboxStack", "shops"]
 
 
 @dataclass
@@ -47,25 +56,54 @@ class SandboxStack:
     shop_platform: str = "shopify"
     bolcom: BolcomTwin = field(init=False)
     amazon: AmazonTwin = field(init=False)
-    shopify: ShopifyTwin = field(init=False)
-    woocommerce: WooCommerceTwin = field(init=False)
     cartum: CartumTwin = field(init=False)
+    shop_twins: dict[str, Any] = field(default_factory=dict, init=False)
     _served: dict[str, ServedApp] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.marketplaces) - set(MARKETPLACES)
         if unknown or not self.marketplaces:
             raise ValueError(f"sandbox marketplaces are {MARKETPLACES}, got {self.marketplaces}")
-        if self.shop_platform not in SHOPS:
-            raise ValueError(f"sandbox webshops are {SHOPS}, got {self.shop_platform!r}")
+        if self.shop_platform not in shops():
+            raise ValueError(f"sandbox webshops are {shops()}, got {self.shop_platform!r}")
         self.bolcom = BolcomTwin(rate_limits=self.rate_limits,
                                  process_delay_polls=self.process_delay_polls)
         self.amazon = AmazonTwin(clients={AMZ_CLIENT_ID: (AMZ_CLIENT_SECRET, AMZ_REFRESH)},
                                  rate_limits=self.rate_limits,
                                  feed_delay_polls=self.process_delay_polls)
-        self.shopify = ShopifyTwin(SHOP, rate_limits=self.rate_limits)
-        self.woocommerce = WooCommerceTwin({WOO_KEY: WOO_SECRET})
+        self.shop_twins = {name: webshop(name).twin(self.rate_limits)
+                           for name in webshop_names()}
         self.cartum = CartumTwin(CARTUM_LOGIN, CARTUM_PASSWORD)
+
+    def __getattr__(self, name: str) -> Any:
+        """``stack.shopify``, ``stack.woocommerce``, ...: the twin of a registry row."""
+        twins = self.__dict__.get("shop_twins") or {}
+        if name in twins:
+            return twins[name]
+        raise AttributeError(name)
+
+    @property
+    def shopify(self) -> ShopifyTwin:
+        return self.shop_twins["shopify"]
+
+    @property
+    def woocommerce(self) -> WooCommerceTwin:
+        return self.shop_twins["woocommerce"]
+
+    @property
+    def row(self) -> Webshop:
+        """The registry row of the served webshop."""
+        return webshop(self.shop_platform)
+
+    @property
+    def shop(self) -> Any:
+        """The served webshop's twin."""
+        return getattr(self, self.shop_platform)
+
+    @property
+    def merchant(self) -> ShopMerchant:
+        """The merchant of the served webshop (its back office, in-process)."""
+        return self.row.merchant(self.shop)
 
     def start(self) -> SandboxStack:
         for platform in (*self.marketplaces, self.shop_platform):
@@ -118,16 +156,11 @@ class SandboxStack:
                                rate_limits=limits, **kw)
 
     def webshop(self, *, rate_limits: bool | None = None, **kw: Any) -> WebshopConnector:
-        """A connector to the served webshop twin (Shopify or WooCommerce)."""
-        limits = self._limits(rate_limits)
-        if self.shop_platform == "woocommerce":
-            return WooCommerceConnector(url=self.url("woocommerce"), consumer_key=WOO_KEY,
-                                        consumer_secret=WOO_SECRET, rate_limits=limits, **kw)
-        if self.shop_platform == "cartum":
-            raise ValueError("Cartum is an order source for the hub's import, not a webshop "
-                             "the order loop writes to")
-        return ShopifyConnector(shop=SHOP, access_token=SHOP_TOKEN, base_url=self.shopify_url,
-                                rate_limits=limits, **kw)
+        """A connector to the served webshop twin (a registry row)."""
+        if self.shop_platform in IMPORT_ONLY:
+            raise ValueError(f"{self.shop_platform} is an order source for the hub's import, "
+                             "not a webshop the order loop writes to")
+        return self.row.connector(self.url(self.shop_platform), self._limits(rate_limits), **kw)
 
     def cartum_connector(self, **kw: Any) -> CartumConnector:
         return CartumConnector(domain=CARTUM_DOMAIN, login=CARTUM_LOGIN,

@@ -17,6 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from ordersync.connectors.amazon.feeds import message_skus, report_problems
+from ordersync.connectors.capabilities import (
+    ListingQuantityWriter,
+    OfferStockWriter,
+    first_capable,
+)
 from ordersync.http import FatalError, RetriableError, UncertainWrite
 from ordersync.stock import Change, Plan, Target
 from ordersync.store.stock import BatchRecord, UpdateRecord
@@ -26,11 +31,9 @@ Outcomes = dict[int, tuple[str, str | None]]
 
 
 def writer_for(ctx: StockContext, connector: Any) -> Writer:
-    writers = {"amazon": AmazonWriter, "bolcom": BolcomWriter}
-    cls = writers.get(connector.platform)
-    if cls is None:
-        raise ValueError(f"stock updates to {connector.platform} are not supported (only "
-                         f"{', '.join(sorted(writers))})")
+    """The writer for the stock-write style the connector implements (capabilities.py)."""
+    cls = first_capable(connector, {ListingQuantityWriter: AmazonWriter,
+                                    OfferStockWriter: BolcomWriter}, "stock updates")
     return cls(ctx, connector)
 
 

@@ -8,6 +8,7 @@ import httpx
 from hypothesis import strategies as st
 
 from ordersync.http import ApiClient
+from ordersync.sandbox.webshops import WEBSHOPS
 from ordersync.sync import SyncContext
 from tests.chaos.world import World, settings
 
@@ -18,8 +19,7 @@ PATHS: dict[str, tuple[str, ...]] = {
                "^/shared/process-status"),
     "amazon": ("^/auth/o2/token$", "^/orders/v0/orders$", "^/orders/v0/orders/[^/]+$",
                "/orderItems$", "/shipmentConfirmation$"),
-    "shopify": ("/orders.json$", r"/orders/\d+.json$", "/fulfillment", "^/admin/api/"),
-    "woocommerce": ("/orders$", r"/orders/\d+$", "/shipment-trackings$", "^/wp-json/"),
+    **{row.platform: row.fault_paths for row in WEBSHOPS.values()},
 }
 KINDS = ("5xx", "429", "hang", "processed_then_5xx", "processed_then_hang")
 HANG_TIMEOUT = 0.3  # the connectors' client timeout during a storm: a hang fails fast

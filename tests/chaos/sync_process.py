@@ -25,8 +25,6 @@ import httpx
 from ordersync import sync
 from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.bolcom import BolcomConnector
-from ordersync.connectors.shopify import ShopifyConnector
-from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID
 from ordersync.sandbox.stack import (
     AMZ_CLIENT_ID,
@@ -34,11 +32,8 @@ from ordersync.sandbox.stack import (
     AMZ_REFRESH,
     BOL_CLIENT_ID,
     BOL_CLIENT_SECRET,
-    SHOP,
-    SHOP_TOKEN,
-    WOO_KEY,
-    WOO_SECRET,
 )
+from ordersync.sandbox.webshops import webshop as registry_row
 from ordersync.store import Store
 from tests.chaos.world import settings
 
@@ -74,12 +69,7 @@ def context(marketplace: str, shop: str, mp_url: str, shop_url: str,
         mp = BolcomConnector(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
                              account="sandbox", api_url=mp_url, login_url=mp_url,
                              rate_limits=False)
-    if shop == "woocommerce":
-        webshop = WooCommerceConnector(url=shop_url, consumer_key=WOO_KEY,
-                                       consumer_secret=WOO_SECRET, rate_limits=False)
-    else:
-        webshop = ShopifyConnector(shop=SHOP, access_token=SHOP_TOKEN, base_url=shop_url,
-                                   rate_limits=False)
+    webshop = registry_row(shop).connector(shop_url, False)
     return sync.SyncContext(store=Store(database_url), marketplace=mp, webshop=webshop,
                             settings=settings())
 

@@ -8,9 +8,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from ordersync.orders import OrderStatus
+from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sync import ConnectionSettings
 
@@ -77,9 +79,9 @@ class World:
             twin = getattr(self.stack, name)
             twin.reset()
             twin.controls.clear()
-        if self.stack.shop_platform == "woocommerce":
-            for sku, _, title, price in PRODUCTS:
-                self.stack.woocommerce.add_product(title, sku, price=f"{price:.2f}")
+        self.stack.merchant.stock_catalog(
+            CatalogItem(sku, title, Decimal(str(price)), 10_000, ean)
+            for sku, ean, title, price in PRODUCTS)
 
     # -- actions ------------------------------------------------------------------------
     def actions(self, marketplace: str) -> list[str]:
@@ -114,40 +116,27 @@ class World:
             found = self.shop_orders(plan.marketplace, plan.order_id)
             if len(found) != 1:
                 continue  # not in the shop yet (or duplicated: the truth check reports it)
-            self._do(plan, found[0]["id"])
+            self._do(plan, found[0])
             plan.done, acted = True, acted + 1
         return acted
 
-    def _do(self, plan: Planned, shop_id: Any) -> None:
-        shop = getattr(self.stack, self.stack.shop_platform)
+    def _do(self, plan: Planned, shop_id: str) -> None:
+        merchant = self.stack.merchant
         if plan.action in (PARTIAL_THEN_CANCEL, REQUEST_THEN_SHIP):
             items = self.stack.bolcom.stored_order(plan.order_id)["orderItems"]
             ids = [items[0]["orderItemId"]] if plan.action == PARTIAL_THEN_CANCEL else None
             self.stack.bolcom.request_cancellation(plan.order_id, ids)
         if plan.action in CANCELS:
-            if self.stack.shop_platform == "shopify":
-                shop.cancel(shop_id)
-            else:
-                shop.set_status(shop_id, "cancelled")
+            merchant.cancel(shop_id)
         elif plan.action == SHIP_NO_CODE:
-            self._complete(shop, shop_id, None)
+            merchant.ship(shop_id)
         else:
             plan.code = self.rng.choice(CODES)
-            self._complete(shop, shop_id, plan.code)
-
-    def _complete(self, shop: Any, shop_id: Any, code: str | None) -> None:
-        if self.stack.shop_platform == "shopify":
-            shop.complete(shop_id, code, None)
-        else:
-            shop.complete(shop_id, code, "UPS" if code and code.startswith("1Z") else "PostNL")
+            merchant.ship(shop_id, plan.code, "UPS" if plan.code.startswith("1Z") else "PostNL")
 
     # -- the twins' truth ---------------------------------------------------------------
-    def shop_orders(self, marketplace: str, order_id: str) -> list[dict]:
-        reference = f"{marketplace}:{order_id}"
-        if self.stack.shop_platform == "shopify":
-            return self.stack.shopify.orders_with_reference(reference)
-        return [o for o in list(self.stack.woocommerce.store.orders.values())
-                if any(m.get("value") == reference for m in o.get("meta_data", []))]
+    def shop_orders(self, marketplace: str, order_id: str) -> list[str]:
+        return self.stack.merchant.orders_for(f"{marketplace}:{order_id}")
 
     def marketplace_lines(self, marketplace: str, order_id: str) -> list[dict]:
         """Per line: ordered, shipped, cancelled, shipment rows (from the marketplace twin)."""

@@ -44,7 +44,7 @@ def ship_in_shop(sandbox: SandboxStack, ledger: Ledger, shop_id: int,
                  carrier: str | None = "postnl", code: str = "3SABCD123456789") -> None:
     sandbox.shopify.complete(shop_id, code if carrier else None)
     if carrier:
-        ledger.carriers[shop_id] = carrier
+        ledger.carriers[str(shop_id)] = carrier
 
 
 def bol_confirm(sandbox: SandboxStack, order_id: str, code: str | None, tracking: str | None):

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ordersync import demo_check as dc
-from ordersync.demo_traffic import BOLCOM_FLAWS, Traffic
+from ordersync import demo_traffic
+from ordersync.demo_traffic import BOLCOM_FLAWS, Traffic, stock_the_shop
 from ordersync.sandbox.stack import SandboxStack
+from ordersync.sandbox.webshops import names
 from ordersync.store import Store
-from ordersync.sync import import_orders
+from ordersync.sync import create_in_webshop, import_orders
 
 
 def test_planted_bolcom_orders_are_malformed_and_end_in_error(tmp_path):
@@ -32,4 +36,36 @@ def test_planted_bolcom_orders_are_malformed_and_end_in_error(tmp_path):
         limits = dc.Limits(timedelta(seconds=100), timedelta(minutes=1))
         verdict = dc.check_hub(hub, markets, limits, datetime.now(UTC) + timedelta(hours=1))
         assert verdict.findings == []
+    store.dispose()
+
+
+@pytest.mark.parametrize("shop", names())
+def test_the_merchant_acts_in_any_registry_webshop_and_the_check_reads_it(tmp_path, shop,
+                                                                           monkeypatch):
+    """The demo's traffic and check drive the shop only through its ShopMerchant."""
+    monkeypatch.setattr(demo_traffic, "SHIP_AFTER", 0.0)
+    store = Store(f"sqlite:///{tmp_path / 'hub.db'}")
+    with SandboxStack(rate_limits=False, marketplaces=("bolcom", "amazon"),
+                      shop_platform=shop) as sandbox:
+        traffic = Traffic(sandbox, lambda _: None, scripted=True)
+        stock_the_shop(sandbox, 0, lambda _: None)
+        for _ in range(6):
+            traffic.buyer(0.0)
+        contexts = [sandbox.context(store, marketplace=m) for m in ("bolcom", "amazon")]
+        try:
+            for ctx in contexts:
+                import_orders(ctx)
+                create_in_webshop(ctx)
+        finally:
+            for ctx in contexts:
+                ctx.close()
+        traffic.merchant()
+        shop_orders = dc.read_shop(sandbox, traffic.ledger)
+        unpaid = list(traffic.placed)  # pending Amazon orders wait for their payment
+        assert len(shop_orders) == 6 - len(unpaid) and traffic.handled
+        acted = {o.id: o for o in shop_orders if o.id in traffic.handled}
+        assert len(acted) == len(traffic.handled)
+        assert any(o.cancelled for o in acted.values())
+        assert any(o.fulfilled and o.tracking for o in acted.values())
+        assert any(o.fulfilled and not o.tracking for o in acted.values())
     store.dispose()

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from ordersync.connectors.shopify.pagination import (
-    CursorTracker,
-    RepeatedCursor,
     next_page_info,
     page_info_of,
     parse_link_header,
@@ -33,11 +30,3 @@ def test_next_page_info():
     last = '<https://demo.myshopify.com/admin/api/2025-01/orders.json?page_info=p>; rel="previous"'
     assert next_page_info(httpx.Response(200, headers={"Link": last})) is None
     assert next_page_info(httpx.Response(200)) is None
-
-
-def test_a_repeated_cursor_stops_the_listing():
-    cursors = CursorTracker()
-    assert cursors.advance("a") == "a" and cursors.advance("b") == "b"
-    assert cursors.advance(None) is None
-    with pytest.raises(RepeatedCursor):
-        cursors.advance("a")

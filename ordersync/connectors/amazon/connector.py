@@ -42,6 +42,7 @@ from ordersync.http import (
     ValidationError,
     limiter_for,
 )
+from ordersync.http.paging import Page, paginate
 from ordersync.orders import (
     MarketplaceOrder,
     OrderBatch,
@@ -56,7 +57,6 @@ log = logging.getLogger("ordersync.connectors.amazon")
 
 OPEN_STATUSES = ("Pending", "Unshipped", "PartiallyShipped")
 DEFAULT_LOOKBACK = timedelta(days=30)
-MAX_PAGES = 10_000  # a safety stop
 IDS_PER_QUERY = 50  # getOrders AmazonOrderIds maxItems
 
 
@@ -153,27 +153,29 @@ class AmazonConnector(FeedOps, FulfillmentOps):
 
     def _order_pages(self, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """getOrders pages; a NextToken request sends only NextToken and MarketplaceIds."""
-        for _ in range(MAX_PAGES):
-            payload = self._payload(self._call("GET", "/orders/v0/orders", params=params))
-            yield [o for o in payload.get("Orders") or [] if isinstance(o, dict)]
-            token = payload.get("NextToken")
-            if not token:
-                return
-            params = {"MarketplaceIds": self.marketplace_id, "NextToken": token}
+
+        def fetch(token: str | None) -> Page[dict[str, Any], str]:
+            query = params if token is None else {"MarketplaceIds": self.marketplace_id,
+                                                  "NextToken": token}
+            payload = self._payload(self._call("GET", "/orders/v0/orders", params=query))
+            return Page([o for o in payload.get("Orders") or [] if isinstance(o, dict)],
+                        payload.get("NextToken") or None)
+
+        for page in paginate(fetch, None, platform=self.platform, listing="getOrders"):
+            yield list(page)
 
     def order_items(self, order_id: str) -> list[dict[str, Any]]:
         """Every OrderItem of an order (getOrderItems, following NextToken)."""
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] | None = None
-        for _ in range(MAX_PAGES):
-            payload = self._payload(
-                self._call("GET", f"{self._order_path(order_id)}/orderItems", params=params))
-            items.extend(i for i in payload.get("OrderItems") or [] if isinstance(i, dict))
-            token = payload.get("NextToken")
-            if not token:
-                break
-            params = {"NextToken": token}
-        return items
+        path = f"{self._order_path(order_id)}/orderItems"
+
+        def fetch(token: str | None) -> Page[dict[str, Any], str]:
+            query = None if token is None else {"NextToken": token}
+            payload = self._payload(self._call("GET", path, params=query))
+            return Page([i for i in payload.get("OrderItems") or [] if isinstance(i, dict)],
+                        payload.get("NextToken") or None)
+
+        return [item for page in paginate(fetch, None, platform=self.platform,
+                                          listing=f"getOrderItems {order_id}") for item in page]
 
     def fetch_open_orders(self, known: KnownFilter, *,
                           updated_since: datetime | None = None) -> Iterator[OrderBatch]:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from ordersync.connectors.amazon import mapping
 from ordersync.http import ApiClient, NotFound, UncertainWrite
+from ordersync.http.paging import Page, paginate
 
 FEEDS = "/feeds/2021-06-30"
 
@@ -87,14 +88,15 @@ class FeedOps:
         params: dict[str, Any] = {"feedTypes": mapping.FEED_TYPE,
                                   "marketplaceIds": self.marketplace_id,
                                   "createdSince": self._iso(created_since), "pageSize": 100}
-        feeds: list[dict[str, Any]] = []
-        for _ in range(100):
-            answer = self._call("GET", f"{FEEDS}/feeds", params=params)
-            feeds.extend(f for f in answer.get("feeds") or [] if isinstance(f, dict))
-            if not answer.get("nextToken"):
-                break
-            params = {"nextToken": answer["nextToken"]}
-        return feeds
+
+        def fetch(token: str | None) -> Page[dict[str, Any], str]:
+            query = params if token is None else {"nextToken": token}
+            answer = self._call("GET", f"{FEEDS}/feeds", params=query)
+            return Page([f for f in answer.get("feeds") or [] if isinstance(f, dict)],
+                        answer.get("nextToken") or None)
+
+        return [feed for page in paginate(fetch, None, platform=self.platform,
+                                          listing="getFeeds") for feed in page]
 
     def feed(self, feed_id: str) -> dict[str, Any]:
         """getFeed: the Feed (processingStatus, resultFeedDocumentId, ...)."""

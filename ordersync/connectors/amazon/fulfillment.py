@@ -30,6 +30,7 @@ from typing import Any
 from ordersync.connectors.amazon.feeds import FEEDS
 from ordersync.connectors.amazon.mapping import OTHER_CARRIER, package_reference
 from ordersync.http import ApiClient, RetriableError, UncertainWrite
+from ordersync.http.paging import Page, paginate
 from ordersync.orders import ProcessResult, Shipment
 
 FULFILLMENT_FEED_TYPE = "POST_ORDER_FULFILLMENT_DATA"
@@ -148,16 +149,18 @@ class FulfillmentOps:
             "feedTypes": FULFILLMENT_FEED_TYPE, "marketplaceIds": self.marketplace_id,
             "processingStatuses": ",".join(IN_FLIGHT),
             "createdSince": self._iso(self._now() - FEED_LOOKBACK), "pageSize": 100}
-        found: list[str] = []
-        for _ in range(100):
-            answer = self._call("GET", f"{FEEDS}/feeds", params=params)
-            found.extend(str(f.get("feedId")) for f in answer.get("feeds") or []
-                         if isinstance(f, dict) and f.get("processingStatus") in IN_FLIGHT
-                         and self._own_feeds.get(str(f.get("feedId")), order_id) == order_id)
-            if not answer.get("nextToken"):
-                break
-            params = {"nextToken": answer["nextToken"]}
-        return found
+
+        def fetch(token: str | None) -> Page[dict[str, Any], str]:
+            query = params if token is None else {"nextToken": token}
+            answer = self._call("GET", f"{FEEDS}/feeds", params=query)
+            return Page([f for f in answer.get("feeds") or [] if isinstance(f, dict)],
+                        answer.get("nextToken") or None)
+
+        return [str(f.get("feedId"))
+                for page in paginate(fetch, None, platform=self.platform, listing="getFeeds")
+                for f in page
+                if f.get("processingStatus") in IN_FLIGHT
+                and self._own_feeds.get(str(f.get("feedId")), order_id) == order_id]
 
     def fulfillment_result(self, feed: Mapping[str, Any]) -> ProcessResult:
         """A fulfillment feed -> pending while queued/processing; success when DONE and its

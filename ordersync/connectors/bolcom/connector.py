@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from ordersync.http import (
     Unlimited,
     limiter_for,
 )
+from ordersync.http.paging import numbered
 from ordersync.orders import (
     MarketplaceOrder,
     OrderBatch,
@@ -37,7 +38,6 @@ from ordersync.orders import (
 log = logging.getLogger("ordersync.connectors.bolcom")
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
-MAX_PAGES = 10_000  # a safety stop; bol.com pages are 50 orders each
 
 
 class BolcomConnector(OfferStock):
@@ -131,20 +131,19 @@ class BolcomConnector(OfferStock):
     def fetch_open_orders(self, known: KnownFilter) -> Iterator[OrderBatch]:
         """Page through open orders (50 a page) until an empty page; details only for ids
         ``known`` does not have; one OrderBatch per page."""
-        seen: set[str] = set()
-        for page in range(1, MAX_PAGES + 1):
+        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
             data = self._call("GET", "/retailer/orders", params={
                 "page": page, "fulfilment-method": self.fulfilment_method, "status": "OPEN",
             })
             reduced = [o for o in data.get("orders") or [] if isinstance(o, dict)]
+            return reduced, bool(reduced)
+
+        for reduced in numbered(fetch, platform=self.platform, listing="open orders",
+                                fingerprint=_order_ids):
             if not reduced:
                 return
             ids = [str(o["orderId"]) for o in reduced if o.get("orderId")]
-            if ids and seen.issuperset(ids):
-                log.warning("bolcom: page %d repeats earlier orders; stopping", page)
-                return
-            seen.update(ids)
-            yield self._batch(reduced, known(ids) if ids else set())
+            yield self._batch(list(reduced), known(ids) if ids else set())
 
     def _batch(self, reduced: list[dict[str, Any]], known_ids: set[str]) -> OrderBatch:
         orders: list[MarketplaceOrder] = []
@@ -271,3 +270,8 @@ class BolcomConnector(OfferStock):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _order_ids(page: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """A page's content, to refuse a page-number listing that hands out one page again."""
+    return tuple(str(o.get("orderId")) for o in page)

@@ -14,6 +14,7 @@ from ordersync.connectors.cartum import fields as f
 from ordersync.connectors.cartum.mapping import format_date
 from ordersync.connectors.cartum.shop_import import DEFAULT_LOOKBACK, CartumShopImport
 from ordersync.http import ApiClient, ApiError, AuthError, RateLimiter, Unlimited, limiter_for
+from ordersync.http.paging import Page, paginate
 
 PAGE_LIMIT = 100
 POLITE_RATE, POLITE_BURST = 2.0, 5  # no documented limit
@@ -147,15 +148,15 @@ class CartumConnector(CartumShopImport):
         wanted = sorted(set(statuses or ()))
         if wanted:
             params["status"] = wanted[0] if len(wanted) == 1 else wanted
-        offset = 0
-        while True:
+
+        def fetch(offset: int) -> Page[dict[str, Any], int]:
             response = self.call(f.ORDERS_GET, {**params, f.LIMIT: page_size, f.OFFSET: offset})
             orders = list(response.get("orders") or [])
-            if orders:
-                yield orders
-            if len(orders) < page_size:
-                return
-            offset += len(orders)
+            return Page(orders, offset + len(orders) if len(orders) >= page_size else None)
+
+        for page in paginate(fetch, 0, platform="cartum", listing="orders/get"):
+            if page:
+                yield list(page)
 
     def get_orders(self, ids: Iterable[int | str]) -> list[dict[str, Any]]:
         wanted = [int(i) for i in ids]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from ordersync.connectors.shopify.mapping import (
     order_payload,
     order_state,
 )
-from ordersync.connectors.shopify.pagination import CursorTracker, next_page_info
+from ordersync.connectors.shopify.pagination import link_pages
 from ordersync.connectors.shopify.products import ProductReads
 from ordersync.connectors.shopify.shop_import import ShopifyShopImport
 from ordersync.http import ApiClient, RateLimiter, Unlimited, limiter_for
@@ -58,6 +58,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
     a ``ShopOrderSource`` (see ``shop_import``)."""
 
     platform = "shopify"
+    page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)
 
     def __init__(
         self,
@@ -145,7 +146,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
             "status": "any",
             "created_at_min": iso(created_after - FIND_LOOKBACK),
             "fields": "id,source_identifier,created_at",
-            "limit": PAGE_LIMIT,
+            "limit": self.page_size,
         }
         for page in self._pages(params):
             for item in page:
@@ -159,25 +160,17 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
             "status": "any",
             "updated_at_min": iso(since),
             "fields": STATE_FIELDS,
-            "limit": PAGE_LIMIT,
+            "limit": self.page_size,
         }
         for page in self._pages(params):
             if page:
                 yield [order_state(item) for item in page]
 
-    def _pages(self, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, params: dict[str, Any]) -> Iterator[Sequence[dict[str, Any]]]:
         """Follow the Link header; with ``page_info`` only ``limit`` and ``fields`` may go."""
-        path, cursors = self._path("orders"), CursorTracker()
-        query = dict(params)
-        while True:
-            response = self.client.request("GET", path, params=query)
-            yield response.json()["orders"]
-            cursor = cursors.advance(next_page_info(response))
-            if cursor is None:
-                return
-            query = {"limit": params["limit"], "page_info": cursor}
-            if "fields" in params:
-                query["fields"] = params["fields"]
+        path = self._path("orders")
+        return link_pages(lambda query: self.client.request("GET", path, params=query),
+                          params, "orders", platform=self.platform, listing="orders")
 
     def close(self) -> None:
         self.client.close()

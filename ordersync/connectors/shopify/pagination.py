@@ -8,9 +8,13 @@ page_info=XYZ>; rel="next", <...>; rel="previous"``. The next request must carry
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from ordersync.http.paging import Page, paginate
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^",;]+)"?')
 
@@ -32,19 +36,17 @@ def next_page_info(response: httpx.Response) -> str | None:
     return page_info_of(url) if url else None
 
 
-class RepeatedCursor(RuntimeError):
-    """The platform handed back a cursor already followed: stop rather than loop forever."""
+def link_pages(
+    request: Callable[[dict[str, Any]], httpx.Response], params: Mapping[str, Any], key: str,
+    *, platform: str = "shopify", listing: str,
+) -> Iterator[Sequence[Any]]:
+    """Every page of a Link-paginated listing (through :func:`ordersync.http.paging.paginate`):
+    the first request with ``params``, the next ones with ``page_info`` plus only ``limit``
+    and ``fields`` (the filters are sealed in the token)."""
+    kept = {k: params[k] for k in ("limit", "fields") if k in params}
 
+    def fetch(cursor: str | None) -> Page[Any, str]:
+        response = request(dict(params) if cursor is None else {**kept, "page_info": cursor})
+        return Page(response.json()[key], next_page_info(response))
 
-class CursorTracker:
-    """Remembers the cursors followed in one listing and refuses a repeated one."""
-
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
-
-    def advance(self, cursor: str | None) -> str | None:
-        if cursor is not None:
-            if cursor in self._seen:
-                raise RepeatedCursor(f"page_info repeated after {len(self._seen)} pages")
-            self._seen.add(cursor)
-        return cursor
+    return paginate(fetch, None, platform=platform, listing=listing)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ordersync.connectors.shopify.pagination import CursorTracker, next_page_info
+from ordersync.connectors.shopify.pagination import link_pages
 from ordersync.http import ApiClient
 from ordersync.stock.model import WebshopStock
 
@@ -64,21 +64,14 @@ class ProductReads:
 
     def _product_pages(self, filters: dict[str, Any],
                        fields: str | None) -> Iterator[list[dict[str, Any]]]:
-        path, cursors = self._path("products"), CursorTracker()
+        path = self._path("products")
         query: dict[str, Any] = {**filters, "limit": PAGE_LIMIT}
         if fields:
             query["fields"] = fields
-        while True:
-            response = self.client.request("GET", path, params=query)
-            page = response.json()["products"]
+        for page in link_pages(lambda q: self.client.request("GET", path, params=q), query,
+                               "products", platform=self.platform, listing="products"):
             if page:
-                yield page
-            cursor = cursors.advance(next_page_info(response))
-            if cursor is None:
-                return
-            query = {"limit": PAGE_LIMIT, "page_info": cursor}
-            if fields:
-                query["fields"] = fields
+                yield list(page)
 
     def get_product(self, product_id: int | str) -> dict[str, Any]:
         path = self._path(f"products/{int(product_id)}")

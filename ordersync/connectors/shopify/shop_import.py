@@ -26,6 +26,7 @@ from ordersync.connectors.shopify.shop_mapping import (
     shop_order,
 )
 from ordersync.http import ApiClient
+from ordersync.http.paging import Page, paginate
 from ordersync.orders.shop import ShopProduct
 
 PAGE_LIMIT = 250
@@ -59,8 +60,9 @@ class ShopifyShopImport:
                ) -> Iterator[ShopOrderPage]:
         since = int(decode_cursor(cursor, self.platform, kind)["since"]) if cursor else 0
         path = self._path("orders")
-        while True:
-            params = {**window, "status": "any", "limit": PAGE_LIMIT, "since_id": since,
+
+        def fetch(since_id: int) -> Page[ShopOrderPage, int]:
+            params = {**window, "status": "any", "limit": PAGE_LIMIT, "since_id": since_id,
                       "fields": ORDER_FIELDS}
             response = self.client.request("GET", path, params=params)
             items = response.json().get("orders") or []
@@ -68,14 +70,12 @@ class ShopifyShopImport:
             ids = [int(i["id"]) for i in items
                    if isinstance(i, Mapping) and str(i.get("id", "")).isdigit()]
             more = next_page_info(response) is not None
-            if more and not ids:
-                raise RuntimeError(f"{self.platform}: a page of orders without ids; "
-                                   "cannot page on")
-            since = max([since, *ids])
-            following = encode_cursor(self.platform, kind, {"since": since}) if more else None
-            yield ShopOrderPage(orders, following, rejected)
-            if not more:
-                return
+            after = max([since_id, *ids])  # a page without ids does not advance: refused
+            following = encode_cursor(self.platform, kind, {"since": after}) if more else None
+            return Page([ShopOrderPage(orders, following, rejected)], after if more else None)
+
+        for pages in paginate(fetch, since, platform=self.platform, listing=f"{kind} orders"):
+            yield from pages
 
     def products(self, ids: Collection[str]) -> dict[str, ShopProduct]:
         """Products by id, 250 per request (``ids=``), with ``product_type`` as category."""

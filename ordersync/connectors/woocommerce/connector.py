@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from ordersync.connectors.woocommerce.mapping import (
 from ordersync.connectors.woocommerce.shop_import import WooShopImport
 from ordersync.connectors.woocommerce.stock import WooStock
 from ordersync.http import ApiClient, RateLimiter, Unlimited, ValidationError, limiter_for
+from ordersync.http.paging import numbered
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 
 API = "/wp-json/wc/v3"
@@ -34,6 +35,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
     ``ShopOrderSource`` (see ``shop_import``)."""
 
     platform = "woocommerce"
+    page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)
 
     def __init__(
         self,
@@ -75,18 +77,19 @@ class WooCommerceConnector(WooShopImport, WooStock):
         return self.client.request("GET", f"{API}/{path}", params=params).json()
 
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """Page numbers until ``X-WP-TotalPages`` (or an empty / short page)."""
-        page = 1
-        while True:
+        """Page numbers until ``X-WP-TotalPages`` (or an empty page); empty pages are not
+        yielded."""
+
+        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
             response = self.client.request("GET", path, params={**params, "page": page})
             items = response.json()
-            if items:
-                yield items
             total = response.headers.get("X-WP-TotalPages")
             last = int(total) if total and total.isdigit() else page
-            if page >= last or not items:
-                return
-            page += 1
+            return items, bool(items) and page < last
+
+        for items in numbered(fetch, platform=self.platform, listing=path, fingerprint=_ids):
+            if items:
+                yield list(items)
 
     # -- WebshopConnector ---------------------------------------------------------------
 
@@ -116,7 +119,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
 
     def find_order(self, order: MarketplaceOrder, created_after: datetime) -> str | None:
         params = {"after": iso(created_after - FIND_LOOKBACK), "dates_are_gmt": "true",
-                  "status": "any", "per_page": PAGE_LIMIT, "orderby": "id", "order": "asc"}
+                  "status": "any", "per_page": self.page_size, "orderby": "id", "order": "asc"}
         for page in self._pages(f"{API}/orders", params):
             for item in page:
                 if reference_of(item) == order.reference:
@@ -127,7 +130,7 @@ class WooCommerceConnector(WooShopImport, WooStock):
         """Orders modified after ``since``, one list per page; tracking is read from the
         Shipment Tracking extension for completed orders only."""
         params = {"modified_after": iso(since), "dates_are_gmt": "true", "status": "any",
-                  "per_page": PAGE_LIMIT, "orderby": "id", "order": "asc"}
+                  "per_page": self.page_size, "orderby": "id", "order": "asc"}
         for page in self._pages(f"{API}/orders", params):
             yield [self._state(item) for item in page]
 
@@ -212,3 +215,8 @@ class WooCommerceConnector(WooShopImport, WooStock):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _ids(page: Sequence[Any]) -> tuple[str, ...]:
+    """A page's content, to refuse a listing that hands out one page again."""
+    return tuple(str(i.get("id")) if isinstance(i, dict) else repr(i) for i in page)

@@ -1,0 +1,104 @@
+"""The webshop registry: one row per webshop the order loop writes to.
+
+A row says everything the sandbox stack, the credentials blocks of the demo, the loop tests'
+platform matrix, the chaos world and the conformance kit (``tests/conformance``) need to know
+of one webshop: its twin, its connector over a served URL, its credentials block, its merchant
+(``ShopMerchant``) and the few facts the kit needs (which request creates an order). Adding a
+webshop = its connector, its twin + ``merchant.py``, its credentials block, and one row here.
+
+The credentials block is named by import path (``module:Class``) plus its fields, so the
+sandbox never imports Prefect; ``ordersync.blocks.sandbox`` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.connectors.woocommerce import WooCommerceConnector
+from ordersync.sandbox.merchant import ShopMerchant
+from ordersync.sandbox.shopify import ShopifyTwin
+from ordersync.sandbox.shopify.merchant import ShopifyMerchant
+from ordersync.sandbox.woocommerce import WooCommerceTwin
+from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
+
+SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
+WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
+
+
+@dataclass(frozen=True)
+class Webshop:
+    """One webshop of the registry (see the module docstring)."""
+
+    platform: str
+    title: str  # as a merchant names it ("Shopify")
+    twin: Callable[[bool], Any]  # rate_limits -> a new twin (``.app``, ``.controls``)
+    connector: Callable[..., WebshopConnector]  # (url, rate_limits, **kw) -> connector
+    block: str  # the credentials block class, "module:Class"
+    block_fields: Callable[[str, bool], Mapping[str, Any]]  # (url, rate_limits) -> fields
+    merchant: Callable[[Any], ShopMerchant]  # twin -> its merchant
+    create_path: str  # regex of the path of the request that creates an order (POST)
+    fault_paths: tuple[str, ...] = ()  # paths worth faulting in chaos storms (regexes)
+    rate_limited: bool = True  # the twin applies the platform's documented rate limit
+    per_line: str | None = None  # None: ships per line; else the platform's reason why not
+    notes: tuple[str, ...] = field(default=())  # what the platform cannot do, and why
+
+
+WEBSHOPS: dict[str, Webshop] = {}
+
+
+def register(row: Webshop) -> Webshop:
+    """Add a row (a new webshop's package calls this, or it is listed below)."""
+    WEBSHOPS[row.platform] = row
+    return row
+
+
+def webshop(platform: str) -> Webshop:
+    """The row of ``platform``; a ValueError naming the registered webshops otherwise."""
+    try:
+        return WEBSHOPS[platform]
+    except KeyError:
+        raise ValueError(f"no webshop {platform!r} in the registry (webshops: "
+                         f"{', '.join(WEBSHOPS)})") from None
+
+
+def names() -> tuple[str, ...]:
+    return tuple(WEBSHOPS)
+
+
+register(Webshop(
+    platform="shopify", title="Shopify",
+    twin=lambda rate_limits: ShopifyTwin(SHOP, (SHOP_TOKEN,), rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: ShopifyConnector(
+        shop=SHOP, access_token=SHOP_TOKEN, base_url=url, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:ShopifyCredentials",
+    block_fields=lambda url, rate_limits: {"shop": SHOP, "access_token": SHOP_TOKEN,
+                                           "base_url": url, "rate_limits": rate_limits},
+    merchant=ShopifyMerchant,
+    create_path=r"^/admin/api/[^/]+/orders\.json$",
+    fault_paths=("/orders.json$", r"/orders/\d+.json$", "/fulfillment", "^/admin/api/"),
+    per_line=None,
+    notes=("a line is cancelled by an order edit or refund, which the twin does not model",),
+))
+
+register(Webshop(
+    platform="woocommerce", title="WooCommerce",
+    twin=lambda rate_limits: WooCommerceTwin({WOO_KEY: WOO_SECRET}),
+    connector=lambda url, rate_limits, **kw: WooCommerceConnector(
+        url=url, consumer_key=WOO_KEY, consumer_secret=WOO_SECRET, rate_limits=rate_limits,
+        **kw),
+    block="ordersync.blocks.credentials:WooCommerceCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "consumer_key": WOO_KEY,
+                                           "consumer_secret": WOO_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=WooCommerceMerchant,
+    create_path=r"^/wp-json/wc/v3/orders$",
+    fault_paths=("/orders$", r"/orders/\d+$", "/shipment-trackings$", "^/wp-json/"),
+    rate_limited=False,
+    per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
+             "Tracking extension's entries name no lines)",
+    notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
