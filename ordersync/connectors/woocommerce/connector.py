@@ -138,6 +138,12 @@ class WooCommerceConnector(WooShopImport, WooStock):
         """``PUT /orders/{id} {"status": "cancelled"}``; repeating it is harmless."""
         self.set_status(webshop_id, "cancelled")
 
+    def delete_order(self, webshop_id: str) -> None:
+        """``DELETE /orders/{id}?force=true`` (for good, not to the trash). Safe to repeat:
+        an order that is gone counts as deleted."""
+        self.client.request("DELETE", f"{API}/orders/{int(webshop_id)}",
+                            params={"force": "true"}, expect=(404,))
+
     def _state(self, order: Mapping[str, Any]) -> WebshopOrderState:
         trackings = self.trackings(order["id"]) if order.get("status") in COMPLETED else []
         return order_state(order, trackings)
