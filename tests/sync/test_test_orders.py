@@ -159,3 +159,57 @@ def test_the_skus_come_from_the_webshop_stock_when_not_given(shop_stack):
         stack.woocommerce.add_product("Empty", "AAA-0", stock=0)
         stack.woocommerce.add_product("Mug", "MUG-9", stock=3)
     assert skus_in_stock(stack.webshop(), 2) == ["MUG-9"]  # in stock only
+
+
+def test_cli_places_a_test_order_and_waits_for_the_merchant(world, store, monkeypatch, capsys):
+    import contextlib
+    import json
+
+    from ordersync.cli import main
+    from ordersync.flows import runtime
+
+    stack, marketplace = world
+    ctx = stack.context(store, marketplace=marketplace)
+
+    @contextlib.contextmanager
+    def open_context(name):
+        assert name == "my-connection"
+        yield ctx
+
+    monkeypatch.setattr(runtime, "open_context", open_context)
+    assert main(["test-order", "--connection", "my-connection", "--sku", SKUS[0],
+                 "--quantity", "2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["test_order"].startswith("TEST-") and out["status"] == "not_shipped"
+    assert [q for q in _quantities(stack, marketplace, out["test_order"])] == [2]
+    # --wait with nobody completing it: times out, says what the merchant must do, exit 1
+    assert main(["test-order", "--connection", "my-connection", "--sku", SKUS[1], "--wait",
+                 "--timeout", "0", "--poll", "0"]) == 1
+    captured = capsys.readouterr()
+    assert "complete order" in captured.err and json.loads(captured.out)["webshop_id"]
+    assert main(["test-order", "--connection", "my-connection", "--quantity", "0"]) == 2
+
+
+def _quantities(stack, marketplace, external_id):
+    (order,) = shop_orders(stack, f"{marketplace}:{external_id}")
+    return [li["quantity"] for li in order["line_items"]]
+
+
+def test_the_demo_check_counts_test_orders_and_fails_an_unfinished_one(world, store):
+    from ordersync.demo_test_orders import check_test_orders
+
+    stack, marketplace = world
+    ctx = stack.context(store, marketplace=marketplace)
+    done = run_test_order(ctx, [(SKUS[0], 1)], wait=True, poll=0.01,
+                          complete=complete_in_shop(stack, []), timeout=timedelta(seconds=20))
+    assert done.cleaned_up
+    verdict = check_test_orders(store, [], expected=1)
+    assert verdict.findings == []
+    assert verdict.figures["test_orders"] == {"placed": 1, "cleaned": 1,
+                                              "marketplace_orders": 0}
+
+    run_test_order(ctx, [(SKUS[0], 1)])  # never completed: still in the shop
+    verdict = check_test_orders(store, [], expected=3)
+    assert {f.kind for f in verdict.findings} == {"test_order_not_skipped",
+                                                 "test_order_not_cleaned",
+                                                 "test_order_missing"}
