@@ -213,3 +213,41 @@ def test_the_demo_check_counts_test_orders_and_fails_an_unfinished_one(world, st
     assert {f.kind for f in verdict.findings} == {"test_order_not_skipped",
                                                  "test_order_not_cleaned",
                                                  "test_order_missing"}
+
+
+def test_deleting_in_the_webshop_is_safe_to_repeat(world, store):
+    stack, marketplace = world
+    ctx = stack.context(store, marketplace=marketplace)
+    run = run_test_order(ctx, [(SKUS[0], 1)])
+    ctx.webshop.delete_order(run.webshop_id)
+    ctx.webshop.delete_order(run.webshop_id)  # gone already: counts as deleted
+    assert shop_orders(stack, f"{marketplace}:{run.external_id}") == []
+
+
+def test_the_shopify_twin_refuses_to_delete_an_order_paid_online(shop_stack):
+    import httpx
+
+    if shop_stack.shop_platform != "shopify":
+        pytest.skip("Shopify's rule")
+    twin = shop_stack.shopify
+    twin.reset()
+    twin.catalog.add_product("Mug", [{"sku": "MUG-1", "quantity": 5}])
+    paid = twin.place_shop_order([{"sku": "MUG-1", "quantity": 1}])  # shopify_payments
+    response = httpx.delete(f"{shop_stack.shopify_url}/admin/api/2025-01/orders/{paid['id']}.json",
+                            headers={"X-Shopify-Access-Token": "shpat_sandbox"})
+    assert response.status_code == 422 and "gateway" in response.text
+    assert paid["id"] in twin.store.orders
+
+
+def test_the_woocommerce_twin_trashes_without_force(shop_stack):
+    if shop_stack.shop_platform != "woocommerce":
+        pytest.skip("WooCommerce's rule")
+    woo = shop_stack.woocommerce
+    woo.reset()
+    product = woo.add_product("Mug", "MUG-1")
+    order = woo.store.create_order({"line_items": [{"product_id": product["id"],
+                                                    "quantity": 1}]})
+    assert woo.store.delete_order(order["id"], force=False)["status"] == "trash"
+    assert woo.store.orders[order["id"]]["status"] == "trash"
+    woo.store.delete_order(order["id"], force=True)
+    assert order["id"] not in woo.store.orders

@@ -17,6 +17,7 @@ API routes, under ``/wp-json/wc/v3/``:
   date|id|include|title|slug|modified, ``order`` asc|desc); headers ``X-WP-Total``,
   ``X-WP-TotalPages`` and ``Link`` (rel="prev"/"next"); a page past the end is 400
   ``rest_post_invalid_page_number``. ``POST orders`` (201), ``GET/PUT orders/{id}``,
+  ``DELETE orders/{id}`` (``force=true``: for good; else to the trash),
   ``GET/POST orders/{id}/notes``. A PUT that changes nothing leaves ``date_modified`` alone;
   a status change adds one system note ("Order status changed from A to B.").
 - ``GET products`` (``sku``, ``include``, ``exclude``, ``category``, ``orderby``, ``page``,
