@@ -1,9 +1,9 @@
 """Test orders (PRODUCT.md section 4): a clearly marked order the hub places itself for one
 order connection and runs through the whole loop - created in the webshop as the platform's
-test kind (Shopify ``"test": true``; WooCommerce has none: on-hold, unpaid, a customer note
-and a ``_ordersync_test_order`` meta), completion detected as usual, the push to the
-marketplace skipped and recorded, then deleted in the webshop. It never reaches a buyer: it
-exists on no marketplace, and its push is never sent.
+test kind (Shopify ``"test": true``; WooCommerce has none: pending payment, a customer note
+and a ``_ordersync_test_order`` meta), taking no stock; completion detected as usual; the
+push to the marketplace skipped and recorded; then deleted in the webshop. It never reaches a
+buyer: it exists on no marketplace, and its push is never sent.
 
 Exactly once: the order is a hub import under its own natural key (``TEST-<time>-<random>``,
 so every run places a new one), created in the webshop through the loop's create intent, and

@@ -38,9 +38,11 @@ def world(request, shop_stack):
     for twin in (stack.bolcom, stack.amazon, stack.shopify, stack.woocommerce):
         twin.reset()
         twin.controls.clear()
-    if stack.shop_platform == "woocommerce":
-        for sku in SKUS:
-            stack.woocommerce.add_product(sku.title(), sku)
+    for sku in SKUS:
+        if stack.shop_platform == "woocommerce":
+            stack.woocommerce.add_product(sku.title(), sku, stock=10)
+        else:
+            stack.shopify.catalog.add_product(sku.title(), [{"sku": sku, "quantity": 10}])
     return stack, request.param
 
 
@@ -73,6 +75,7 @@ def test_a_test_order_runs_the_whole_loop_and_never_reaches_the_marketplace(worl
     stack, marketplace = world
     ctx = stack.context(store, marketplace=marketplace)
     captured: list[dict] = []
+    stock_before = ctx.webshop.read_stock().quantities
 
     run = run_test_order(ctx, [(SKUS[0], 2), (SKUS[1], 1)], wait=True,
                          complete=complete_in_shop(stack, captured), poll=0.01,
@@ -86,7 +89,7 @@ def test_a_test_order_runs_the_whole_loop_and_never_reaches_the_marketplace(worl
         assert created["test"] is True and "test" in created["tags"].split(", ")
     else:
         meta = {m["key"]: m["value"] for m in created["meta_data"]}
-        assert meta["_ordersync_test_order"] == "yes" and created["status"] == "on-hold"
+        assert meta["_ordersync_test_order"] == "yes" and created["status"] == "pending"
         assert "TEST ORDER" in created["customer_note"]
     # completion detected as usual; push skipped and recorded; deleted in the webshop
     record = store.get(run.order_id)
@@ -97,6 +100,7 @@ def test_a_test_order_runs_the_whole_loop_and_never_reaches_the_marketplace(worl
     assert shop_orders(stack, f"{marketplace}:{run.external_id}") == []
     assert marketplace_writes(stack, marketplace) == {}  # nothing ever sent to a buyer
     assert store.write_states("cleanup_test_order") == {"done": 1}
+    assert ctx.webshop.read_stock().quantities == stock_before  # no stock taken for good
 
 
 def test_twice_makes_two_test_orders_each_exactly_once(world, store):

@@ -91,8 +91,8 @@ def order_payload(order: MarketplaceOrder, products: Mapping[str, int]) -> dict[
         "meta_data": [{"key": REFERENCE_KEY, "value": order.reference},
                       {"key": "_ordersync_marketplace_order_id", "value": order.external_id}],
     }
-    if order.test:  # WooCommerce has no test order kind: marked in the order itself
-        body["status"] = "on-hold"
+    if order.test:  # WooCommerce has no test order kind: marked in the order itself, and
+        body["status"] = "pending"  # pending payment, which takes no stock
         body["set_paid"] = False
         body["customer_note"] = TEST_NOTE
         body["meta_data"].append({"key": TEST_KEY, "value": "yes"})
