@@ -117,6 +117,7 @@ def _orders(args) -> int:
     from ordersync.flows.runtime import store_for
     from ordersync.orders import OrderStatus
     from ordersync.store.actions import orders_by_reference
+    from ordersync.store.test_orders import TestOrderStore
 
     store = store_for()
     if args.order is not None:
@@ -126,6 +127,10 @@ def _orders(args) -> int:
     else:
         counts = store.count_by_status()
         print("  ".join(f"{s}: {counts.get(s, 0)}" for s in OrderStatus))
+        tests = TestOrderStore(store).count()
+        if tests:
+            print("test orders (not counted above): "
+                  + ", ".join(f"{s} {n}" for s, n in sorted(tests.items())))
         status = OrderStatus(args.status) if args.status else None
         rows = store.list_orders(status, args.limit)
     if rows:

@@ -192,6 +192,12 @@ def test_cli_places_a_test_order_and_waits_for_the_merchant(world, store, monkey
     captured = capsys.readouterr()
     assert "complete order" in captured.err and json.loads(captured.out)["webshop_id"]
     assert main(["test-order", "--connection", "my-connection", "--quantity", "0"]) == 2
+    capsys.readouterr()
+    monkeypatch.setattr(runtime, "store_for", lambda url=None: store)
+    assert main(["orders"]) == 0
+    overview = capsys.readouterr().out
+    assert "not_shipped: 0" in overview  # test orders are no marketplace orders
+    assert "test orders (not counted above): not_shipped 2" in overview
 
 
 def _quantities(stack, marketplace, external_id):
