@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stock.add_argument("--limit", type=int, default=20)
     stock.add_argument("--reservations", action="store_true",
                        help="the active reservations of Amazon's pending orders")
+    _test_order_parser(sub)
     sub.add_parser("carrier", help="detect the carrier of a track & trace code (see --help)")
     sub.add_parser("migrate", help="create or upgrade the hub's database")
     automations = sub.add_parser("automations", help="apply automations/*.yaml to the Prefect "
@@ -122,6 +123,7 @@ def _orders(args) -> int:
     from ordersync.flows.runtime import store_for
     from ordersync.orders import OrderStatus
     from ordersync.store.actions import orders_by_reference
+    from ordersync.store.test_orders import TestOrderStore
 
     store = store_for()
     if args.order is not None:
@@ -131,6 +133,10 @@ def _orders(args) -> int:
     else:
         counts = store.count_by_status()
         print("  ".join(f"{s}: {counts.get(s, 0)}" for s in OrderStatus))
+        tests = TestOrderStore(store).count()
+        if tests:
+            print("test orders (not counted above): "
+                  + ", ".join(f"{s} {n}" for s, n in sorted(tests.items())))
         status = OrderStatus(args.status) if args.status else None
         rows = store.list_orders(status, args.limit)
     if rows:
@@ -265,6 +271,45 @@ def _stock(args) -> int:
 
 
 _COMMANDS["stock"] = _stock
+
+
+def _test_order_parser(sub) -> None:
+    p = sub.add_parser("test-order", help="place a marked test order for an order connection "
+                       "and run it through the loop (never sent to the marketplace)",
+                       description="A hub-made order (TEST-<time>) is created in the webshop "
+                       "as its test kind, completion is detected as usual, the push to the "
+                       "marketplace is skipped and recorded, and the order is deleted in the "
+                       "webshop. Every run places a new one.")
+    p.add_argument("--connection", required=True, help="the order connection block")
+    p.add_argument("--sku", action="append", default=None,
+                   help="a SKU the webshop has (repeat for more lines; default: the first "
+                   "SKU in stock)")
+    p.add_argument("--quantity", type=int, default=1, help="per line")
+    p.add_argument("--wait", action="store_true",
+                   help="wait until the merchant completed it in the webshop, then finish "
+                   "the loop (push skipped, order deleted)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds --wait waits")
+    p.add_argument("--poll", type=float, default=15.0, help="seconds between checks")
+
+
+def _test_order(args) -> int:
+    from datetime import timedelta
+
+    from ordersync.flows.runtime import open_context
+    from ordersync.sync.test_orders import run_test_order, skus_in_stock
+
+    if args.quantity < 1:
+        raise ValueError("--quantity must be at least 1")
+    with open_context(args.connection) as ctx:
+        skus = args.sku or skus_in_stock(ctx.webshop, 1)
+        run = run_test_order(ctx, [(sku, args.quantity) for sku in skus], wait=args.wait,
+                             timeout=timedelta(seconds=args.timeout), poll=args.poll)
+    print(json.dumps(run.as_dict(), indent=2, sort_keys=True))
+    print(run.message, file=sys.stderr)
+    return 0 if run.webshop_id and not run.message.startswith("timed out") else 1
+
+
+_COMMANDS["test-order"] = _test_order
 _COMMANDS.update(dict.fromkeys(("retry", "resolve", "ship", "cancel"), _order_action))
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from pathlib import Path
 from ordersync import demo_check as dc
 from ordersync.alerts import AlertReceiver, configure_notifications, start_alert_receiver
 from ordersync.connectors.base import ShopOrderSource
+from ordersync.demo_test_orders import check_test_orders, run_demo_test_order
 from ordersync.demo_traffic import Traffic, stock_the_shop
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
@@ -82,6 +83,7 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
             _say(f"{sandbox.row.title} is no shop import source: shop-import is paused")
         _cancel_leftovers(prefect, started)
         _overview()  # creates the session's hub database before any flow run needs it
+        run_demo_test_order(sandbox, BOLCOM, "MUG-350", _say)  # = ordersync test-order --wait
         prefect.start_worker()
         _say(f"worker started on pool 'ordersync'; {', '.join(scheduled)} scheduled every "
              f"{interval:g}s, tracking wait {tracking_wait:g} min. Ctrl-C stops everything.")
@@ -246,6 +248,7 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
         dc.check_runs(runs, scheduled)).merge(dc.check_logs(logs))
     verdict.figures["orders"] = dc.order_figures(markets, shop)
     verdict.merge(dc.check_alerts(alerts.alerts, planted=len(traffic.ledger.planted)))
+    verdict.merge(check_test_orders(store_for(), shop, expected=1))
     for expectation in verdict.open:
         _say(f"not judged (deadline ahead): {expectation}")
     summary = dc.report(verdict, _say)

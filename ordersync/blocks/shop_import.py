@@ -16,6 +16,7 @@ from ordersync.blocks.credentials import (
     WooCommerceCredentials,
 )
 from ordersync.shop_import import check_identify_by
+from ordersync.shop_import.keys import default_region
 from ordersync.shop_sync.context import ShopImportSettings
 
 ShopCredentials = ShopifyCredentials | WooCommerceCredentials | CartumCredentials
@@ -52,8 +53,9 @@ class ShopImportConnection(Block):
     backfill_days: int = Field(default=60, ge=1, le=3650,
                                description="Default backfill window (two months).")
     phone_calling_code: str | None = Field(
-        default=None, description="Country calling code (e.g. 31) that phone numbers written "
-        "without one belong to, so 06... and +316... are the same customer.")
+        default=None, description="The shop's country - a calling code (e.g. 31) or an ISO "
+        "country code (e.g. NL) - that phone numbers written without a country code belong "
+        "to, so 06... and +316... are the same customer (matched in E.164).")
 
     @field_validator("shop", mode="before")
     @classmethod
@@ -71,9 +73,10 @@ class ShopImportConnection(Block):
     @field_validator("phone_calling_code")
     @classmethod
     def _calling_code(cls, value: str | None) -> str | None:
-        code = (value or "").strip().lstrip("+")
-        if value is not None and not (code.isdigit() and 1 <= len(code) <= 3):
-            raise ValueError("phone_calling_code must be a country calling code like 31")
+        code = (value or "").strip().lstrip("+").upper()
+        if value is not None and code and default_region(code) is None:
+            raise ValueError("phone_calling_code must be a country calling code like 31 or a "
+                             "country code like NL")
         return code or None
 
     @model_validator(mode="after")

@@ -31,6 +31,7 @@ from ordersync.http import RetriableError
 from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
+from ordersync.sync.test_orders import cleanup_test_orders
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
@@ -67,6 +68,7 @@ create_in_webshop_task = _step("create-in-webshop", sync.create_in_webshop)
 detect_changes_task = _step("detect-webshop-changes", sync.detect_webshop_changes)
 sweep_waiting_task = _step("sweep-waiting", sync.sweep_waiting)
 push_task = _step("push-to-marketplace", sync.push_to_marketplace)
+cleanup_task = _step("cleanup-test-orders", cleanup_test_orders)
 
 
 @task(name="schedule-tracking-timeouts", cache_policy=NO_CACHE)
@@ -123,7 +125,8 @@ def order_sync(
     connection: str = "sandbox", not_shipped_alert_hours: float = 48.0
 ) -> dict[str, int] | State:
     """Import open marketplace orders, create them in the webshop, pick up completions and
-    cancellations, and push shipments back to the marketplace.
+    cancellations, push shipments back to the marketplace, and delete finished test orders
+    in the webshop.
 
     Every order that lands in error or manual, ships with an unclear carrier or stays waiting /
     not shipped too long gets a log line naming it and a Prefect event; the run then ends in a
@@ -142,6 +145,7 @@ def order_sync(
             ("detect", detect_changes_task),
             ("sweep", sweep_waiting_task),
             ("push", push_task),
+            ("cleanup", cleanup_task),
         ):
             steps[name] = step(ctx)
             totals.merge(steps[name])

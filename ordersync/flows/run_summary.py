@@ -29,6 +29,8 @@ MEANINGS: dict[str, str] = {
     "manual": "the marketplace has no API for it: handed over to the merchant",
     "still_processing": "accepted by the marketplace, still being processed",
     "test_orders": "test orders not sent to the marketplace",
+    "test_orders_cleaned": "finished test orders deleted in the webshop",
+    "test_cleanup_errors": "test orders the webshop did not delete yet (retried next run)",
 }
 
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -39,6 +41,7 @@ STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "sweep": ("shipped_with_tracking", "shipped_without_tracking"),
     "push": ("pushed", "reconciled", "manual", "deferred", "errors", "still_processing",
              "test_orders"),
+    "cleanup": ("test_orders_cleaned", "test_cleanup_errors"),
 }
 
 

@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import phonenumbers
 
 _NOT_DIGITS = re.compile(r"\D+")
 _SPACES = re.compile(r"\s+")
 
 
-def phone_key(phone: str | None, calling_code: str | None = None) -> str | None:
-    """Digits only, international form (``+31 6-1234 5678``, ``0031612345678`` and, with
-    ``calling_code="31"``, ``06 12345678`` are all ``+31612345678``); None when too short to
-    tell people apart."""
-    if not phone:
+def default_region(country: str | None) -> str | None:
+    """The region numbers written without a country code belong to: an ISO country (``NL``)
+    as is, a calling code (``31``, ``+32``) as its main country; None when unknown."""
+    code = (country or "").strip().lstrip("+").upper()
+    if code.isalpha() and len(code) == 2:
+        return code if code in phonenumbers.SUPPORTED_REGIONS else None
+    if code.isdigit():
+        region = phonenumbers.region_code_for_country_code(int(code))
+        return None if region == phonenumbers.UNKNOWN_REGION else region
+    return None
+
+
+@lru_cache(maxsize=65_536)
+def phone_key(phone: str | None, country: str | None = None) -> str | None:
+    """The number in E.164, parsed by ``phonenumbers`` with the shop's country (ISO code or
+    calling code) as default region: ``+31 6-1234 5678``, ``0031612345678`` and, for NL/31,
+    ``06 12345678`` are all ``+31612345678``. A national number without a known region keeps
+    its digits as written (no ``+``: it is matched only as written, never guessed into a
+    country). None for what is no possible phone number."""
+    if not phone or not phone.strip():
         return None
     text = phone.strip()
-    digits = _NOT_DIGITS.sub("", text)
-    if text.startswith("+"):
-        pass
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif calling_code and digits.startswith("0"):
-        digits = calling_code + digits[1:]
-    if len(digits) < 6:
+    if text.startswith("00"):  # the international prefix of most of Europe, from any region
+        text = "+" + text[2:]
+    region = default_region(country)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type != phonenumbers.NumberParseException.INVALID_COUNTRY_CODE \
+                or text.startswith("+"):
+            return None
+        digits = _NOT_DIGITS.sub("", text)
+        return digits if 6 <= len(digits) <= 17 else None
+    if not phonenumbers.is_possible_number(number):
         return None
-    return "+" + digits
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email_key(email: str | None) -> str | None:

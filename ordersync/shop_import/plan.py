@@ -17,6 +17,7 @@ import pandas as pd
 from ordersync.orders import Address, Quarantined
 from ordersync.orders.shop import ShopOrder
 from ordersync.shop_import.delivery import Delivery, delivery_of
+from ordersync.shop_import.keys import phone_key
 from ordersync.shop_import.rules import PlatformRules
 
 
@@ -84,17 +85,10 @@ def check_currency(orders: Iterable[ShopOrder], hub_currency: str, shop: str) ->
 
 # -- column-wise keys ----------------------------------------------------------------------
 
-def phone_keys(phones: pd.Series, calling_code: str | None = None) -> pd.Series:
-    """``keys.phone_key`` for a whole column."""
-    text = phones.fillna("").astype(str).str.strip()
-    digits = text.str.replace(r"\D+", "", regex=True)
-    plus = text.str.startswith("+")
-    digits = digits.mask(~plus & digits.str.startswith("00"), digits.str[2:])
-    if calling_code:
-        local = ~plus & ~text.str.replace(r"\D+", "", regex=True).str.startswith("00") \
-            & digits.str.startswith("0")
-        digits = digits.mask(local, calling_code + digits.str[1:])
-    return ("+" + digits).where(digits.str.len() >= 6)
+def phone_keys(phones: pd.Series, country: str | None = None) -> pd.Series:
+    """``keys.phone_key`` for a whole column (None where there is no key)."""
+    return phones.map(lambda p: phone_key(p if isinstance(p, str) else None, country),
+                      na_action=None).astype(object)
 
 
 def email_keys(emails: pd.Series) -> pd.Series:

@@ -27,7 +27,7 @@ class ShopImportSettings:
     backfill_window: timedelta = timedelta(days=60)  # "the last two months"
     pages_per_task: int = 10
     lease: timedelta = timedelta(minutes=15)
-    calling_code: str | None = None  # phone numbers without one are taken as local to it
+    calling_code: str | None = None  # the shop's country (31 or NL): default phone region
 
     def __post_init__(self) -> None:
         if not self.name:

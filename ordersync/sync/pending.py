@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 from ordersync.orders import MarketplaceOrder, OrderBatch, OrderStatus, Quarantined
 from ordersync.store.pending import PendingStore
 from ordersync.sync.context import SyncContext
-from ordersync.sync.steps import StepResult
+from ordersync.sync.results import StepResult
 
 log = logging.getLogger("ordersync.sync.pending")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
@@ -27,24 +26,12 @@ from ordersync.store import Action, OrderRecord
 from ordersync.store.pending import PendingStore
 from ordersync.sync.context import SyncContext
 from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
+from ordersync.sync.pending import PendingImport
+from ordersync.sync.results import StepResult
 
 log = logging.getLogger("ordersync.sync")
 WEBSHOP_STREAM = "webshop_orders"
-
-
-@dataclass
-class StepResult:
-    counts: dict[str, int] = field(default_factory=dict)
-    waiting: list[tuple[int, datetime]] = field(default_factory=list)  # (order id, since)
-
-    def add(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
-
-    def merge(self, other: StepResult) -> StepResult:
-        for key, n in other.counts.items():
-            self.add(key, n)
-        self.waiting.extend(other.waiting)
-        return self
+_WHAT = {Action.CONFIRM_SHIPMENT: "shipment", Action.CANCEL_ON_MARKETPLACE: "cancellation"}
 
 
 # ---- 1. import --------------------------------------------------------------------------
@@ -53,8 +40,6 @@ class StepResult:
 def import_orders(ctx: SyncContext) -> StepResult:
     """Fetch open marketplace orders and store the new ones (and the quarantined ones);
     pending orders are imported as pending or reserved (``ordersync.sync.pending``)."""
-    from ordersync.sync.pending import PendingImport  # it builds on this module
-
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     pending = PendingImport(ctx)
     try:
@@ -432,7 +417,8 @@ def _push_batch(
                 record.id,
                 action,
                 now=ctx.clock(),
-                message="test order: not sent to the marketplace",
+                message=f"test order: {_WHAT.get(action, action)} not sent to "
+                        f"{ctx.marketplace.platform}",
             )
             result.add("test_orders")
     claims = store.claim_writes(

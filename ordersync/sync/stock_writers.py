@@ -25,7 +25,7 @@ from ordersync.connectors.capabilities import (
 from ordersync.http import FatalError, RetriableError, UncertainWrite
 from ordersync.stock import Change, Plan, Target
 from ordersync.store.stock import BatchRecord, UpdateRecord
-from ordersync.sync.stock_sync import StockContext, TargetResult
+from ordersync.sync.stock_context import StockContext, TargetResult
 
 Outcomes = dict[int, tuple[str, str | None]]
 

@@ -22,16 +22,16 @@ from ordersync.shop_import import (
     unique_customers,
     unique_products,
 )
-from ordersync.shop_import.keys import category_keys
+from ordersync.shop_import.keys import category_keys, default_region
 from ordersync.shop_import.plan import email_keys, phone_keys
 from tests.shop_import.fakes import customer, order
 
 PHONES = ["+31 6-1234 5678", "0031612345678", "06 12345678", None, "", "123", "+44 20 7946 0958",
-          "0044 20 7946 0958", "(020) 794-6095"]
+          "0044 20 7946 0958", "(020) 794-6095", "garbage", "0470 12 34 56"]
 EMAILS = ["Jan@Example.NL ", "jan@example.nl", "not-an-email", "a@b", None, "", " x@y.io"]
 
 
-@pytest.mark.parametrize("code", [None, "31"])
+@pytest.mark.parametrize("code", [None, "31", "BE"])
 def test_column_wise_keys_agree_with_the_scalar_ones(code):
     column = list(phone_keys(pd.Series(PHONES, dtype=object), code))
     assert [None if pd.isna(v) else v for v in column] == [phone_key(p, code) for p in PHONES]
@@ -45,6 +45,57 @@ def test_phone_and_email_are_normalised():
     assert phone_key("06 12345678") != "+31612345678"  # no calling code: not guessed
     assert email_key(" Jan@Example.NL") == "jan@example.nl"
     assert email_key("nope") is None and phone_key("12") is None
+
+
+@pytest.mark.parametrize(("written", "country", "e164"), [
+    # Dutch: mobile and landline, national, international and with the 00 prefix
+    ("06 12345678", "NL", "+31612345678"),
+    ("06-1234 5678", "31", "+31612345678"),
+    ("+31 (0)6 12345678", None, "+31612345678"),
+    ("0031 6 12345678", "DE", "+31612345678"),
+    ("(020) 794-6095", "NL", "+31207946095"),
+    # Belgian
+    ("0470 12 34 56", "BE", "+32470123456"),
+    ("+32 470 12 34 56", "NL", "+32470123456"),
+    ("0032470123456", None, "+32470123456"),
+    # German
+    ("030 1234567", "DE", "+49301234567"),
+    ("+49 (0)30 1234567", "NL", "+49301234567"),
+    ("0151 23456789", "49", "+4915123456789"),
+    # international
+    ("+44 20 7946 0958", "NL", "+442079460958"),
+    ("0044 20 7946 0958", "BE", "+442079460958"),
+    ("+1 (650) 253-0000", None, "+16502530000"),
+])
+def test_phone_numbers_become_e164_with_the_shop_country_as_default(written, country, e164):
+    assert phone_key(written, country) == e164
+
+
+def test_the_same_number_written_three_ways_is_one_key_only_in_its_own_country():
+    ways = ["06 12345678", "+31612345678", "0031-6-12345678"]
+    assert {phone_key(w, "NL") for w in ways} == {"+31612345678"}
+    assert phone_key("06 12345678", "BE") != "+31612345678"  # a Belgian 06... is not Dutch
+
+
+@pytest.mark.parametrize("garbage", [
+    "", "   ", "n/a", "geen telefoon", "12", "+", "+999 123", "00", "123456789012345678901",
+    "+31 12",
+])
+def test_garbage_is_no_phone_key(garbage):
+    assert phone_key(garbage, "NL") is None
+    assert phone_key(garbage) is None
+
+
+def test_a_national_number_without_a_known_country_is_kept_as_written():
+    assert phone_key("06 12345678") == "0612345678"  # never guessed into a country
+    assert phone_key("06 12345678", "XX") == "0612345678"  # unknown country: same
+
+
+def test_the_connection_takes_a_calling_code_or_a_country():
+    assert default_region("31") == default_region("+31") == default_region("nl") == "NL"
+    assert default_region("49") == "DE" and default_region("32") == "BE"
+    assert default_region("999") is None and default_region("XX") is None
+    assert default_region(None) is None
 
 
 def test_product_key_follows_the_setting_with_fallbacks():

@@ -68,7 +68,9 @@ def test_create_order_payload_flags():
     body = order_payload(make_order("T-1", test=True))["order"]
     assert body["test"] is True and "test" in body["tags"]
     assert body["send_receipt"] is False and body["send_fulfillment_receipt"] is False
-    assert body["inventory_behaviour"] == "decrement_ignoring_policy"
+    assert body["inventory_behaviour"] == "bypass"  # a test order takes no stock
+    assert order_payload(make_order("T-0"))["order"]["inventory_behaviour"] \
+        == "decrement_ignoring_policy"
     assert body["source_identifier"] == "bolcom:T-1"
     no_billing = order_payload(make_order("T-2", billing_address=None))["order"]
     assert no_billing["billing_address"] == no_billing["shipping_address"]

@@ -132,6 +132,11 @@ class ShopifyConnector(ProductReads, ShopifyShopImport):
                 return
             raise error_for(422, f"POST {path}", platform=self.platform, detail=detail)
 
+    def delete_order(self, webshop_id: str) -> None:
+        """``DELETE /orders/{id}.json`` (only orders without an online payment, such as the
+        hub's test orders). Safe to repeat: an order that is gone counts as deleted."""
+        self.client.request("DELETE", self._path(f"orders/{int(webshop_id)}"), expect=(404,))
+
     # -- reads --------------------------------------------------------------------------
 
     def get_order(self, webshop_id: str) -> WebshopOrderState:

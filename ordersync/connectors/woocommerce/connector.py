@@ -141,6 +141,16 @@ class WooCommerceConnector(WooShopImport, WooStock):
         """``PUT /orders/{id} {"status": "cancelled"}``; repeating it is harmless."""
         self.set_status(webshop_id, "cancelled")
 
+    def delete_order(self, webshop_id: str) -> None:
+        """Cancelled first (WooCommerce gives back the stock an order took on cancel, never on
+        delete), then ``DELETE /orders/{id}?force=true`` (for good, not to the trash). Safe
+        to repeat: an order that is gone counts as deleted."""
+        path = f"{API}/orders/{int(webshop_id)}"
+        if self.client.request("PUT", path, json={"status": "cancelled"},
+                               expect=(404,)).status_code == 404:
+            return
+        self.client.request("DELETE", path, params={"force": "true"}, expect=(404,))
+
     def _state(self, order: Mapping[str, Any]) -> WebshopOrderState:
         trackings = self.trackings(order["id"]) if order.get("status") in COMPLETED else []
         return order_state(order, trackings)

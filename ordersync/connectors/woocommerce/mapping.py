@@ -15,6 +15,8 @@ from ordersync.orders.limits import tracking_problem
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
 Json = Mapping[str, Any]
+TEST_KEY = "_ordersync_test_order"
+TEST_NOTE = "TEST ORDER placed by ordersync - do not ship; it is deleted once completed"
 REFERENCE_KEY = "_ordersync_reference"
 COMPLETED = frozenset({"completed"})
 CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
@@ -80,7 +82,7 @@ def order_payload(order: MarketplaceOrder, products: Mapping[str, int]) -> dict[
     bill = _address(billing, with_contact=True)
     bill["email"] = bill["email"] or (order.shipping_address.email or "")
     bill["phone"] = bill["phone"] or (order.shipping_address.phone or "")
-    return {
+    body = {
         "status": "processing", "set_paid": True, "currency": order.currency,
         "created_via": "ordersync", "payment_method": order.platform,
         "payment_method_title": f"Paid on {order.platform}",
@@ -89,6 +91,12 @@ def order_payload(order: MarketplaceOrder, products: Mapping[str, int]) -> dict[
         "meta_data": [{"key": REFERENCE_KEY, "value": order.reference},
                       {"key": "_ordersync_marketplace_order_id", "value": order.external_id}],
     }
+    if order.test:  # WooCommerce has no test order kind: marked in the order itself, and
+        body["status"] = "pending"  # pending payment, which takes no stock
+        body["set_paid"] = False
+        body["customer_note"] = TEST_NOTE
+        body["meta_data"].append({"key": TEST_KEY, "value": "yes"})
+    return body
 
 
 # -- WooCommerce -> hub ------------------------------------------------------------------

@@ -391,6 +391,19 @@ class ShopStore:
                     fo.update(status="closed", updated_at=now, supported_actions=[])
             return order
 
+    def delete(self, order_id: int) -> None:
+        """``DELETE orders/{id}.json``: only orders without an online payment gateway (created
+        through the API or by hand, like the hub's test orders) can be deleted."""
+        with self.lock:
+            order = self.order(order_id)
+            if set(order.get("payment_gateway_names") or []) - {"manual", "bogus", ""}:
+                raise ShopError(422, {"errors": {"base": [
+                    "Orders that interact with an online gateway can't be deleted"]}})
+            del self.orders[order_id]
+            self.fulfillment_orders.pop(order_id, None)
+            for fid in [f for f, oid in self.fulfillments.items() if oid == order_id]:
+                del self.fulfillments[fid]
+
     # -- fulfillments -------------------------------------------------------------------
 
     def fulfill(self, data: Any) -> Json:

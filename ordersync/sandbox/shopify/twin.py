@@ -7,6 +7,7 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
   ``Link`` header with rel="next"/"previous" cursors; with ``page_info`` only
   ``limit`` and ``fields`` are allowed, 400 otherwise; a bad ``page_info`` is a 400),
   ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``,
+  ``DELETE orders/{id}.json`` (not for orders paid through an online gateway),
   ``GET orders/{id}/fulfillment_orders.json``, ``GET orders/{id}/fulfillments.json``,
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
   ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
@@ -221,6 +222,7 @@ class ShopifyTwin(ShopperSide):
             ("POST", "/orders.json", self._create_order),
             ("GET", "/orders/{order_id:int}.json", self._get_order),
             ("POST", "/orders/{order_id:int}/cancel.json", self._cancel_order),
+            ("DELETE", "/orders/{order_id:int}.json", self._delete_order),
             ("GET", "/orders/{order_id:int}/fulfillment_orders.json", self._fulfillment_orders),
             ("GET", "/orders/{order_id:int}/fulfillments.json", self._order_fulfillments),
             ("POST", "/fulfillments.json", self._create_fulfillment),
@@ -319,6 +321,10 @@ class ShopifyTwin(ShopperSide):
         body = await self._body(request, required=False)
         order = self.store.cancel(request.path_params["order_id"], body.get("reason"))
         return _json({"order": self.present(order)})
+
+    async def _delete_order(self, request: Request) -> Response:
+        self.store.delete(request.path_params["order_id"])
+        return _json({})
 
     @staticmethod
     async def _body(request: Request, required: bool = True) -> Json:

@@ -188,6 +188,20 @@ class WooStore:
             raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         return order
 
+    def delete_order(self, oid: int, *, force: bool) -> Json:
+        """``DELETE /orders/{id}``: to the trash, or for good with ``force=true``; answers
+        the order as it was."""
+        with self.lock:
+            order = self.order(oid)
+            if force:
+                del self.orders[oid]
+                self.notes.pop(oid, None)
+                self.trackings.pop(oid, None)
+            else:
+                order["status"] = "trash"
+                self.touch(order)
+            return dict(order)
+
     def _line(self, item: Json) -> Json:
         pid = int(item.get("product_id") or 0)
         sku = item.get("sku")

@@ -17,6 +17,7 @@ API routes, under ``/wp-json/wc/v3/``:
   date|id|include|title|slug|modified, ``order`` asc|desc); headers ``X-WP-Total``,
   ``X-WP-TotalPages`` and ``Link`` (rel="prev"/"next"); a page past the end is 400
   ``rest_post_invalid_page_number``. ``POST orders`` (201), ``GET/PUT orders/{id}``,
+  ``DELETE orders/{id}`` (``force=true``: for good; else to the trash),
   ``GET/POST orders/{id}/notes``. A PUT that changes nothing leaves ``date_modified`` alone;
   a status change adds one system note ("Order status changed from A to B.").
 - ``GET products`` (``sku``, ``include``, ``exclude``, ``category``, ``orderby``, ``page``,
@@ -339,6 +340,9 @@ class WooCommerceTwin:
         oid = int(request.path_params["id"])
         if request.method == "PUT":
             return JSONResponse(self.store.update_order(oid, await request.json()))
+        if request.method == "DELETE":
+            force = request.query_params.get("force", "false").lower() in ("true", "1")
+            return JSONResponse(self.store.delete_order(oid, force=force))
         return JSONResponse(self.store.order(oid))
 
     async def notes(self, request: Request) -> Response:
@@ -473,7 +477,7 @@ class WooCommerceTwin:
         return [
             Route(f"{API}/orders", a(self.list_orders), methods=["GET"]),
             Route(f"{API}/orders", a(self.create_order), methods=["POST"]),
-            Route(f"{API}/orders/{{id:int}}", a(self.order), methods=["GET", "PUT"]),
+            Route(f"{API}/orders/{{id:int}}", a(self.order), methods=["GET", "PUT", "DELETE"]),
             Route(f"{API}/orders/{{id:int}}/notes", a(self.notes), methods=["GET", "POST"]),
             Route(f"{API}/products", a(self.products), methods=["GET", "POST"]),
             Route(f"{API}/products/categories", a(self.categories), methods=["GET", "POST"]),
