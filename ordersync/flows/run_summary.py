@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ordersync.sync.returns import OUTCOMES as RETURN_OUTCOMES
+
 MEANINGS: dict[str, str] = {
     "imported": "new marketplace orders stored in the hub",
     "quarantined": "malformed orders stored as error with a reason",
@@ -29,6 +31,7 @@ MEANINGS: dict[str, str] = {
     "manual": "the marketplace has no API for it: handed over to the merchant",
     "still_processing": "accepted by the marketplace, still being processed",
     "test_orders": "test orders not sent to the marketplace",
+    **RETURN_OUTCOMES,
 }
 
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -39,6 +42,7 @@ STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "sweep": ("shipped_with_tracking", "shipped_without_tracking"),
     "push": ("pushed", "reconciled", "manual", "deferred", "errors", "still_processing",
              "test_orders"),
+    "returns": tuple(RETURN_OUTCOMES),
 }
 
 

@@ -44,6 +44,23 @@ log = logging.getLogger("ordersync.sync.returns")
 
 MAX_HANDLED_PAGES = 10  # per cycle: handled returns are history; new ones come first
 
+OUTCOMES: dict[str, str] = {  # the step's counts and what they mean (the run's summary)
+    "returns_imported": "returned items (bol.com RMAs) imported from the marketplace",
+    "returns_unknown_order": "returns of orders the hub does not have: kept with the reason",
+    "returns_quarantined": "malformed return items kept with the reason",
+    "returned": "orders that became returned (fully or partially)",
+    "return_registered": "returns registered in the webshop (note, restock or refund)",
+    "return_reconciled": "webshop returns found already written after an interruption",
+    "return_deferred": "webshop unavailable: the return is registered next run",
+    "return_failed": "returns the webshop refused: to register by hand",
+    "handling_sent": "return handlings sent to the marketplace",
+    "return_handled": "returns handled on the marketplace",
+    "handling_reconciled": "handlings found already sent after an interruption",
+    "handling_pending": "handlings accepted by the marketplace, still being processed",
+    "handling_deferred": "marketplace unavailable: the handling is sent next run",
+    "handling_failed": "handlings the marketplace refused: to handle by hand",
+}
+
 
 def sync_returns(ctx: SyncContext) -> StepResult:
     """Import, register and handle returns; nothing when the marketplace has no returns API."""
