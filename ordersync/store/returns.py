@@ -78,7 +78,7 @@ class ReturnStore:
                         out.unknown_order += 1
                     else:
                         out.orders.add(row.order_id)  # type: ignore[union-attr]
-                        self._imported_event(s, row, ret, now)
+                        self._imported_event(s, row, now)
             for bad in page.rejected:
                 rma = bad.external_id or unidentified_key(dict(bad.raw))
                 values = {"quantity": 0, "problem": f"{bad.reason}: {bad.message}"[:2000],
@@ -134,8 +134,7 @@ class ReturnStore:
             ReturnRow.rma_id == rma)).scalar_one()
 
     @staticmethod
-    def _imported_event(s: Session, row: ReturnRow, ret: MarketplaceReturn | None,
-                        now: datetime) -> None:
+    def _imported_event(s: Session, row: ReturnRow, now: datetime) -> None:
         handled = " (already handled there: not written to the webshop)" \
             if row.webshop_state == SKIPPED else ""
         _event(s, row.order_id, now, "info", "return_imported",  # type: ignore[arg-type]
@@ -173,15 +172,28 @@ class ReturnStore:
                 row.order_id, row.problem, row.updated_at = order.id, None, now
                 row.line_id = found[1].line_id if found else row.line_id
                 s.flush()
-                self._imported_event(s, row, None, now)
+                self._imported_event(s, row, now)
                 linked.add(order.id)
         return linked
 
     # -- status -----------------------------------------------------------------------
 
-    def apply_status(self, order_ids: Collection[int], now: datetime) -> int:
+    def unmarked(self, platform: str, account: str) -> set[int]:
+        """Shipped orders with linked returns that are not ``returned`` yet (their shipment
+        was not confirmed in the hub when the return came)."""
+        with self.store.session() as s:
+            return set(s.scalars(select(OrderRow.id).join(
+                ReturnRow, ReturnRow.order_id == OrderRow.id).where(
+                OrderRow.platform == platform, OrderRow.account == account,
+                OrderRow.status == str(OrderStatus.SHIPPED),
+                OrderRow.marketplace_confirmed_at.is_not(None),
+                ReturnRow.problem.is_(None)).distinct()))
+
+    def apply_status(self, order_ids: Collection[int], now: datetime,
+                     announce: bool = True) -> int:
         """Orders with returned items become ``returned`` (fully or partially: the event says
-        how much came back). Only orders the marketplace knows as shipped; the number moved."""
+        how much came back). Only orders the marketplace knows as shipped (else a warning
+        when ``announce``); the number moved."""
         moved = 0
         with self.store.session() as s:
             for order_id in order_ids:
@@ -195,9 +207,10 @@ class ReturnStore:
                     continue
                 if not can_transition(current, OrderStatus.RETURNED) or (
                         current == OrderStatus.SHIPPED and order.marketplace_confirmed_at is None):
-                    _event(s, order_id, now, "warning", "return_status",
-                           f"{summary}; the order stays {current} (not shipped and confirmed "
-                           "in the hub)")
+                    if announce:
+                        _event(s, order_id, now, "warning", "return_status",
+                               f"{summary}; the order stays {current} (not shipped and "
+                               "confirmed in the hub yet)")
                     continue
                 order.status, order.updated_at = str(OrderStatus.RETURNED), now
                 _event(s, order_id, now, "info", "returned",

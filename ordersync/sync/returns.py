@@ -95,8 +95,11 @@ def import_returns(ctx: SyncContext, returns: ReturnStore, result: StepResult) -
             if handled and (saved.new == 0 or number >= MAX_HANDLED_PAGES):
                 break
     touched |= returns.link_unknown(mp.platform, mp.account, ctx.clock())
-    if touched:
-        result.add("returned", returns.apply_status(touched, ctx.clock()))
+    moved = returns.apply_status(touched, ctx.clock()) if touched else 0
+    late = returns.unmarked(mp.platform, mp.account) - touched  # confirmed since
+    moved += returns.apply_status(late, ctx.clock(), announce=False) if late else 0
+    if moved:
+        result.add("returned", moved)
 
 
 # ---- 2. webshop -----------------------------------------------------------------------

@@ -316,3 +316,29 @@ def test_a_malformed_return_item_is_quarantined_with_its_reason(world, store):
     [row] = ReturnStore(store).returns()
     assert row["problem"].startswith("validation:") and "expectedQuantity" in row["problem"]
     assert world.notes(order_id) == [] and world.handlings(row["rma_id"]) == []
+
+
+def test_a_return_before_the_hub_confirmed_the_shipment_marks_the_order_later(world, store):
+    from sqlalchemy import update
+
+    from ordersync.store.tables import OrderRow
+
+    ctx = world.context(store, "register")
+    order_id, items = world.sold_and_shipped(store, ctx)
+    record = store.find("bolcom", "sandbox", order_id)
+    with store.session() as s:  # as if the shipment's process status was still pending
+        s.execute(update(OrderRow).where(OrderRow.id == record.id)
+                  .values(marketplace_confirmed_at=None))
+    world.stack.bolcom.create_return(order_id)
+
+    sync_returns(ctx)
+    assert store.find("bolcom", "sandbox", order_id).status == OrderStatus.SHIPPED
+    assert "return_status" in kinds(store, order_id)
+    with store.session() as s:
+        s.execute(update(OrderRow).where(OrderRow.id == record.id)
+                  .values(marketplace_confirmed_at=record.marketplace_confirmed_at))
+    counts = sync_returns(ctx).counts
+
+    assert counts.get("returned") == 1
+    assert store.find("bolcom", "sandbox", order_id).status == OrderStatus.RETURNED
+    assert kinds(store, order_id).count("return_status") == 1
