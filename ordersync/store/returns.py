@@ -30,6 +30,7 @@ PENDING, SUBMITTED, ACCEPTED, DONE, FAILED, SKIPPED = (
     "pending", "submitted", "accepted", "done", "failed", "skipped")
 WEBSHOP, MARKETPLACE = "webshop", "marketplace"
 UNKNOWN_ORDER = "unknown_order"
+LINK_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,15 @@ class ReturnStore:
         orders; quarantined items kept with the reason. One transaction."""
         out = SaveOutcome(orders=set())
         with self.store.session() as s:
+            known = dict(s.execute(select(ReturnRow.rma_id, ReturnRow.raw.is_not(None)).where(
+                ReturnRow.platform == platform, ReturnRow.account == account,
+                ReturnRow.rma_id.in_([r.rma_id for r in page.returns]))).all())
             for ret in page.returns:
-                if self._insert(s, platform, account, ret.rma_id, self._values(s, ret, now)):
+                if known.get(ret.rma_id) is False:
+                    continue  # imported before (only a quarantined one is read again)
+                values = self._values(s, ret, now)
+                if self._insert(s, platform, account, ret.rma_id, values) \
+                        or self._repair(s, platform, account, ret.rma_id, values):
                     out.new += 1
                     row = self._row(s, platform, account, ret.rma_id)
                     if row.order_id is None:
@@ -96,6 +104,21 @@ class ReturnStore:
             .on_conflict_do_nothing(index_elements=["platform", "account", "rma_id"])
             .returning(ReturnRow.id))
         return result.first() is not None
+
+    def _repair(self, s: Session, platform: str, account: str, rma: str,
+                values: dict[str, Any]) -> bool:
+        """A quarantined item that reads well now takes the place of its quarantine row."""
+        row = s.execute(select(ReturnRow).where(
+            ReturnRow.platform == platform, ReturnRow.account == account,
+            ReturnRow.rma_id == rma, ReturnRow.raw.is_not(None)).with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            return False
+        for key, value in {**values, "raw": None, "created_at": row.created_at}.items():
+            setattr(row, key, value)
+        row.problem = values.get("problem")
+        s.flush()
+        return True
 
     @staticmethod
     def _base(values: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -152,15 +175,18 @@ class ReturnStore:
                 ReturnRow.platform == platform, ReturnRow.account == account,
                 ReturnRow.rma_id.in_(list(rma_ids)))))
 
-    def link_unknown(self, platform: str, account: str, now: datetime) -> set[int]:
-        """Link returns of orders the hub did not have when they came (it may have them now);
-        the orders linked."""
+    def link_unknown(self, platform: str, account: str, now: datetime,
+                     window: timedelta = LINK_WINDOW) -> set[int]:
+        """Link returns of orders the hub did not have when they came (it may have them now),
+        for ``window``: an order that did not come by then was never the hub's (sold before
+        it, or handled elsewhere), and looking again every cycle would cost more with history.
+        The orders linked."""
         linked: set[int] = set()
         with self.store.session() as s:
             rows = s.scalars(select(ReturnRow).where(
                 ReturnRow.platform == platform, ReturnRow.account == account,
-                ReturnRow.order_id.is_(None), ReturnRow.problem.like(f"{UNKNOWN_ORDER}:%"))
-                .with_for_update()).all()
+                ReturnRow.order_id.is_(None), ReturnRow.problem.like(f"{UNKNOWN_ORDER}:%"),
+                ReturnRow.created_at >= now - window).with_for_update()).all()
             for row in rows:
                 order = s.execute(select(OrderRow).where(
                     OrderRow.platform == platform, OrderRow.account == account,

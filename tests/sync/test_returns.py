@@ -342,3 +342,31 @@ def test_a_return_before_the_hub_confirmed_the_shipment_marks_the_order_later(wo
     assert counts.get("returned") == 1
     assert store.find("bolcom", "sandbox", order_id).status == OrderStatus.RETURNED
     assert kinds(store, order_id).count("return_status") == 1
+
+
+def test_a_quarantined_return_item_is_imported_once_it_reads_well(world, store):
+    ctx = world.context(store, "register")
+    order_id, items = world.sold_and_shipped(store, ctx)
+    ret = world.stack.bolcom.create_return(order_id, [{"orderItemId": items[PLATE]}])
+    item = world.stack.bolcom.rmas.item(ret["returnItems"][0]["rmaId"])
+    item["expectedQuantity"] = 0
+    assert sync_returns(ctx).counts["returns_quarantined"] == 1
+    item["expectedQuantity"] = 1  # bol.com corrected it
+
+    counts = sync_returns(ctx).counts
+
+    assert counts["returns_imported"] == 1 and counts["return_handled"] == 1
+    [row] = ReturnStore(store).returns()
+    assert row["problem"] is None and row["webshop"] == "done" and row["marketplace"] == "done"
+    assert store.find("bolcom", "sandbox", order_id).status == OrderStatus.RETURNED
+
+
+def test_amazon_has_no_returns_step():
+    from ordersync.connectors.amazon import AmazonConnector
+    from ordersync.connectors.returns import ReturnSource
+
+    amazon = AmazonConnector(client_id="c", client_secret="s", refresh_token="r",
+                             seller_id="S", marketplace_id="M", account="a",
+                             rate_limits=False)
+    assert not isinstance(amazon, ReturnSource)
+    amazon.close()

@@ -94,10 +94,10 @@ class BolcomReturns:
         """Pages of (un)handled returns until an empty page (or a page that repeats)."""
         seen: set[str] = set()
         for page in range(1, MAX_RETURN_PAGES + 1):
-            data = self._call("GET", "/retailer/returns", params={
-                "page": page, "handled": "true" if handled else "false",
-                "fulfilment-method": self.fulfilment_method,
-            })
+            params: dict[str, Any] = {"page": page, "handled": "true" if handled else "false"}
+            if self.fulfilment_method in ("FBR", "FBB"):  # the returns filter has no ALL
+                params["fulfilment-method"] = self.fulfilment_method
+            data = self._call("GET", "/retailer/returns", params=params)
             rows = [r for r in data.get("returns") or [] if isinstance(r, Mapping)]
             if not rows:
                 return
