@@ -370,3 +370,21 @@ def test_amazon_has_no_returns_step():
                              rate_limits=False)
     assert not isinstance(amazon, ReturnSource)
     amazon.close()
+
+
+def test_returns_command_lists_each_returned_item(world, tmp_path, monkeypatch, capsys):
+    from ordersync.cli import main
+    from ordersync.store import Store
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("ORDERSYNC_DATABASE_URL", url)
+    store = Store(url)
+    ctx = world.context(store, "restock")
+    order_id, items = world.sold_and_shipped(store, ctx)
+    world.stack.bolcom.create_return(order_id, [{"orderItemId": items[MUG], "quantity": 1}])
+    sync_returns(ctx)
+
+    assert main(["returns", order_id]) == 0
+    out = capsys.readouterr().out
+    assert items[MUG] in out and "done (restock)" in out and "Niet naar verwachting" in out
+    store.dispose()
