@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import null, or_, select, update
 from sqlalchemy.orm import Session
 
 from ordersync.orders import OrderLine, OrderStatus, can_transition
@@ -71,12 +71,13 @@ class ReturnStore:
         orders; quarantined items kept with the reason. One transaction."""
         out = SaveOutcome(orders=set())
         with self.store.session() as s:
-            known = dict(s.execute(select(ReturnRow.rma_id, ReturnRow.raw.is_not(None)).where(
+            known = dict(s.execute(select(ReturnRow.rma_id, ReturnRow.quantity == 0).where(
                 ReturnRow.platform == platform, ReturnRow.account == account,
                 ReturnRow.rma_id.in_([r.rma_id for r in page.returns]))).all())
             for ret in page.returns:
                 if known.get(ret.rma_id) is False:
-                    continue  # imported before (only a quarantined one is read again)
+                    continue  # imported before (only a quarantined one, quantity 0, is read
+                    # again)
                 values = self._values(s, ret, now)
                 if self._insert(s, platform, account, ret.rma_id, values) \
                         or self._repair(s, platform, account, ret.rma_id, values):
@@ -110,13 +111,13 @@ class ReturnStore:
         """A quarantined item that reads well now takes the place of its quarantine row."""
         row = s.execute(select(ReturnRow).where(
             ReturnRow.platform == platform, ReturnRow.account == account,
-            ReturnRow.rma_id == rma, ReturnRow.raw.is_not(None)).with_for_update()
-        ).scalar_one_or_none()
+            ReturnRow.rma_id == rma, ReturnRow.quantity == 0).with_for_update()
+        ).scalar_one_or_none()  # quantity 0: a quarantined item (a return has at least 1)
         if row is None:
             return False
-        for key, value in {**values, "raw": None, "created_at": row.created_at}.items():
+        for key, value in {**values, "created_at": row.created_at}.items():
             setattr(row, key, value)
-        row.problem = values.get("problem")
+        row.problem, row.raw = values.get("problem"), null()  # SQL NULL, not JSON null
         s.flush()
         return True
 
