@@ -62,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     events = sub.add_parser("events", help="one order's event log")
     events.add_argument("order", help="marketplace order id (or the hub's row id)")
+    returns = sub.add_parser("returns", help="the marketplace returns: per returned item, "
+                             "its order line, quantity, reason and where it stands")
+    returns.add_argument("order", nargs="?", default=None,
+                         help="only this order: marketplace order id (or the hub's row id)")
     _order_actions(sub)
 
     write_off = sub.add_parser("write-off", help="write off a webshop order's products in "
@@ -260,6 +264,29 @@ def _shop_orders(args) -> int:
 _COMMANDS = {"demo": _demo, "sync": _sync, "orders": _orders, "events": _events,
              "migrate": _migrate, "automations": _automations}
 _COMMANDS.update({"write-off": _write_off, "shop-orders": _shop_orders})
+
+
+def _returns(args) -> int:
+    from ordersync.flows.runtime import store_for
+    from ordersync.store.actions import orders_by_reference
+    from ordersync.store.returns import ReturnStore
+
+    store = store_for()
+    ids = None
+    if args.order is not None:
+        ids = [r.id for r in orders_by_reference(store, args.order)]
+        if not ids:
+            raise ValueError(f"no order {args.order!r}")
+    rows = ReturnStore(store).returns(order_ids=ids)
+    print(_table(["rma", "order", "line", "qty", "webshop", "marketplace", "reason / problem"],
+                 [[r["rma_id"], r["order"] or "-", r["line_id"] or "-", str(r["quantity"]),
+                   f"{r['webshop']}" + (f" ({r['mode']})" if r["mode"] else ""),
+                   r["marketplace"], (r["problem"] or r["reason"] or "-")[:60]]
+                  for r in rows]) if rows else "no returns")
+    return 0
+
+
+_COMMANDS["returns"] = _returns
 
 
 def _stock(args) -> int:

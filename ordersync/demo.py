@@ -29,6 +29,7 @@ from pathlib import Path
 from ordersync import demo_check as dc
 from ordersync.alerts import AlertReceiver, configure_notifications, start_alert_receiver
 from ordersync.connectors.base import ShopOrderSource
+from ordersync.demo_returns import buyer_returns, check_return_coverage, check_returns
 from ordersync.demo_test_orders import check_test_orders, run_demo_test_order
 from ordersync.demo_traffic import Traffic, stock_the_shop
 from ordersync.local import LocalPrefect, prefect_env
@@ -172,7 +173,7 @@ def _save_blocks(sandbox: SandboxStack, tracking_wait: float, imports: bool) -> 
     from ordersync.blocks.sandbox import save_sandbox_connection, save_sandbox_shop_import
 
     save_sandbox_connection(BOLCOM, sandbox, marketplace="bolcom",
-                            tracking_wait_minutes=tracking_wait)
+                            tracking_wait_minutes=tracking_wait, returns="refund")
     save_sandbox_connection(AMAZON, sandbox, marketplace="amazon",
                             tracking_wait_minutes=tracking_wait, pending_orders="import")
     if imports:
@@ -202,6 +203,7 @@ def _traffic(traffic: Traffic, interval: float, orders_per_minute: float,
             next_shopper = now + rng.expovariate(orders_per_minute / 180.0)
         traffic.payments(now)
         traffic.merchant()
+        buyer_returns(traffic)
         if now >= next_overview:
             _overview()
             next_overview = now + interval
@@ -225,8 +227,11 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
         markets = dc.read_bolcom(sandbox, traffic.ledger) + dc.read_amazon(sandbox,
                                                                          traffic.ledger)
         shop = dc.read_shop(sandbox, traffic.ledger)
+        hub = dc.read_hub(store_for())
+        buyer_returns(traffic)  # orders shipped late come back too
         verdict = dc.check_platforms(markets, shop, limits, now).merge(
-            dc.check_hub(dc.read_hub(store_for()), markets, limits, now))
+            dc.check_hub(hub, markets, limits, now)).merge(
+            check_returns(sandbox, traffic.ledger, hub, limits, now))
         if dc.check_coverage(markets, shop).findings and time.monotonic() < last_call:
             # On a slow machine orders reach the shop late: the merchant keeps handling
             # them until every case was exercised, and each action gets its own deadline.
@@ -245,7 +250,8 @@ def _check(prefect: LocalPrefect, sandbox: SandboxStack, traffic: Traffic,
     runs = [r for r in prefect.flow_runs(not_states=["SCHEDULED"]) if _in_session(r, started)]
     logs = {name: _read_log(prefect.home / "logs" / f"{name}.log") for name in LOGS}
     verdict.merge(dc.check_coverage(markets, shop)).merge(
-        dc.check_runs(runs, scheduled)).merge(dc.check_logs(logs))
+        dc.check_runs(runs, scheduled)).merge(dc.check_logs(logs)).merge(
+        check_return_coverage(sandbox, traffic.ledger))
     verdict.figures["orders"] = dc.order_figures(markets, shop)
     verdict.merge(dc.check_alerts(alerts.alerts, planted=len(traffic.ledger.planted)))
     verdict.merge(check_test_orders(store_for(), shop, expected=1))

@@ -61,6 +61,8 @@ class Ledger:
     planted: dict[tuple[str, str], str] = field(default_factory=dict)  # (platform, id) -> flaw
     paid_at: dict[str, datetime] = field(default_factory=dict)  # Amazon order id -> paid
     carriers: dict[str, str] = field(default_factory=dict)  # shop order id -> GENERATORS key
+    # bol.com order id -> (return id, when) of the buyer's return, None: kept (demo_returns)
+    returns: dict[str, tuple[str, datetime] | None] = field(default_factory=dict)
 
 
 @dataclass

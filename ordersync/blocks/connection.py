@@ -14,7 +14,7 @@ from ordersync.blocks.credentials import (
     ShopifyCredentials,
     WooCommerceCredentials,
 )
-from ordersync.sync.context import ConnectionSettings, PendingOrders
+from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
 WebshopCredentials = ShopifyCredentials | WooCommerceCredentials
@@ -76,6 +76,11 @@ class OrderConnection(Block):
         description="Amazon orders awaiting payment: 'import' them as pending (stock drops on "
         "every marketplace) or 'reserve' their quantity on Amazon only until they are paid.",
     )
+    returns: Returns = Field(
+        default="register",
+        description="Marketplace returns in the webshop: 'register' (an order note only), "
+        "'restock' (the items go back into stock) or 'refund' (refund them, with restock).",
+    )
 
     @field_validator("marketplace", mode="before")
     @classmethod
@@ -105,4 +110,5 @@ class OrderConnection(Block):
             carrier_overrides=dict(self.carrier_overrides),
             cancel_reason=self.cancel_reason,
             pending_orders=self.pending_orders,
+            returns=self.returns,
         )

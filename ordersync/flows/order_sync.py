@@ -32,6 +32,7 @@ from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
 from ordersync.sync.test_orders import cleanup_test_orders
+from ordersync.sync.returns import sync_returns
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
@@ -69,6 +70,7 @@ detect_changes_task = _step("detect-webshop-changes", sync.detect_webshop_change
 sweep_waiting_task = _step("sweep-waiting", sync.sweep_waiting)
 push_task = _step("push-to-marketplace", sync.push_to_marketplace)
 cleanup_task = _step("cleanup-test-orders", cleanup_test_orders)
+returns_task = _step("returns", sync_returns)  # import, register in the webshop, handle
 
 
 @task(name="schedule-tracking-timeouts", cache_policy=NO_CACHE)
@@ -146,6 +148,7 @@ def order_sync(
             ("sweep", sweep_waiting_task),
             ("push", push_task),
             ("cleanup", cleanup_task),
+            ("returns", returns_task),
         ):
             steps[name] = step(ctx)
             totals.merge(steps[name])

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ordersync.sync.returns import OUTCOMES as RETURN_OUTCOMES
+
 MEANINGS: dict[str, str] = {
     "imported": "new marketplace orders stored in the hub",
     "quarantined": "malformed orders stored as error with a reason",
@@ -31,6 +33,7 @@ MEANINGS: dict[str, str] = {
     "test_orders": "test orders not sent to the marketplace",
     "test_orders_cleaned": "finished test orders deleted in the webshop",
     "test_cleanup_errors": "test orders the webshop did not delete yet (retried next run)",
+    **RETURN_OUTCOMES,
 }
 
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -42,6 +45,7 @@ STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "push": ("pushed", "reconciled", "manual", "deferred", "errors", "still_processing",
              "test_orders"),
     "cleanup": ("test_orders_cleaned", "test_cleanup_errors"),
+    "returns": tuple(RETURN_OUTCOMES),
 }
 
 

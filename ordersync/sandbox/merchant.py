@@ -54,6 +54,11 @@ class ShopMerchant(Protocol):
         """Cancel the order (``lines`` None) or these quantities of its lines."""
         ...
 
+    def marks(self, shop_id: str, text: str) -> int:
+        """How many of the order's notes and refunds carry ``text`` (the hub tags each write
+        it makes on an existing order, e.g. a return's key): 1 = written once."""
+        ...
+
     def order_state(self, shop_id: str) -> str:
         """The platform's own status of the order, as its admin shows it (for assertions)."""
         ...

@@ -15,6 +15,8 @@ from ordersync.store import Store
 OVERLAP_MARGIN = timedelta(minutes=5)  # on top of the lease, for clock skew between systems
 PendingOrders = Literal["import", "reserve"]
 """Amazon orders awaiting payment: imported as ``pending``, or only reserved on Amazon."""
+Returns = Literal["register", "restock", "refund"]
+"""What a marketplace return does in the webshop (``ordersync.orders.returns.ReturnMode``)."""
 
 
 def utcnow() -> datetime:
@@ -40,6 +42,7 @@ class ConnectionSettings:
     process_poll_rounds: int = 3  # polls of asynchronous marketplace writes per cycle
     process_poll_interval: float = 1.0
     pending_orders: PendingOrders = "reserve"
+    returns: Returns = "register"  # safe default: an order note only, no money or stock
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -50,6 +53,8 @@ class ConnectionSettings:
             raise ValueError("batch_size must be at least 1")
         if self.pending_orders not in ("import", "reserve"):
             raise ValueError("pending_orders must be 'import' or 'reserve'")
+        if self.returns not in ("register", "restock", "refund"):
+            raise ValueError("returns must be 'register', 'restock' or 'refund'")
         if self.lease <= timedelta(0):
             raise ValueError("lease must be positive")
         if self.overlap is None:

@@ -44,6 +44,9 @@ class Seeded:
         self.item_ids = [i["orderItemId"] for o in self.order_ids
                          for i in twin.stored_order(o)["orderItems"]]
         self.offer_id = twin.add_offer("MUG-1", amount=5)
+        twin.stored_order(self.order_ids[1])["orderItems"][0]["quantityShipped"] = 3
+        returned = twin.create_return(self.order_ids[1])
+        self.return_id, self.rma_id = returned["returnId"], returned["returnItems"][0]["rmaId"]
         with TestClient(twin.app) as client:
             token = client.post("/token", params={"grant_type": "client_credentials"},
                                 auth=("sandbox-client", "sandbox-secret")).json()
@@ -86,6 +89,11 @@ class Seeded:
                 {"path_parameters": {"offer-id": self.offer_id}}]},
             "/shared/process-status/{process-status-id}": {"explicit": [
                 {"path_parameters": {"process-status-id": self.process_id}}]},
+            "/retailer/returns": {"explicit": [{"query": {"handled": "false"}}]},
+            "/retailer/returns/{return-id}": {"explicit": [
+                {"path_parameters": {"return-id": self.return_id}}]},
+            "/retailer/returns/{rma-id}": {"explicit": [
+                {"path_parameters": {"rma-id": int(self.rma_id)}}]},
         }.get(path, {})
         if (path, method) == ("/shared/process-status", "POST"):
             extra = {"patch": self.point_processes}
@@ -101,6 +109,9 @@ OPERATIONS = [
     ("retailer.json", "/retailer/offers/export", "POST"),
     ("retailer.json", "/retailer/offers/export/{report-id}", "GET"),
     ("retailer.json", "/retailer/offers/{offer-id}/stock", "PUT"),
+    ("retailer.json", "/retailer/returns", "GET"),
+    ("retailer.json", "/retailer/returns/{return-id}", "GET"),
+    ("retailer.json", "/retailer/returns/{rma-id}", "PUT"),
     ("shared.json", "/shared/process-status/{process-status-id}", "GET"),
     ("shared.json", "/shared/process-status", "GET"),
     ("shared.json", "/shared/process-status", "POST"),
@@ -111,6 +122,7 @@ UNBREAKABLE = {
     "GET /retailer/orders/{order-id}",
     "GET /retailer/offers/export/{report-id}",
     "GET /shared/process-status/{process-status-id}",
+    "GET /retailer/returns/{return-id}",
 }
 BREAKABLE = [op for op, name in zip(OPERATIONS, IDS, strict=True) if name not in UNBREAKABLE]
 

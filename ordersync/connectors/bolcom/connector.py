@@ -17,6 +17,7 @@ from ordersync.connectors.bolcom import mapping
 from ordersync.connectors.bolcom.auth import BolcomAuth
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of, rate_of
 from ordersync.connectors.bolcom.offers import OfferStock
+from ordersync.connectors.bolcom.returns import BolcomReturns
 from ordersync.http import (
     ApiClient,
     NotFound,
@@ -40,9 +41,9 @@ log = logging.getLogger("ordersync.connectors.bolcom")
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
 
 
-class BolcomConnector(OfferStock):
+class BolcomConnector(OfferStock, BolcomReturns):
     """Orders, shipments and cancellations on one bol.com retailer account; offer stock
-    through ``OfferStock``."""
+    through ``OfferStock``, returns through ``BolcomReturns``."""
 
     platform = "bolcom"
 

@@ -21,6 +21,7 @@ RATE_LIMITS: dict[str, tuple[int, float]] = {
     "cancellation": (25, 60.0),  # assumed, as shipments
     "process-status": (100, 60.0),  # assumed; polled often, bol.com advises to poll it
     "offers": (50, 60.0),  # assumed (stock updates and offer reads)
+    "returns": (25, 60.0),  # assumed, as shipments (return reads and handling)
 }
 
 
@@ -38,6 +39,8 @@ def group_of(method: str, path: str) -> str:
         return "orders-list"
     if path.startswith("/retailer/offers"):
         return "offers"
+    if path.startswith("/retailer/returns"):
+        return "returns"
     return "other"
 
 

@@ -19,6 +19,7 @@ from ordersync.connectors.shopify.mapping import (
 )
 from ordersync.connectors.shopify.pagination import link_pages
 from ordersync.connectors.shopify.products import ProductReads
+from ordersync.connectors.shopify.returns import ShopifyReturns
 from ordersync.connectors.shopify.shop_import import ShopifyShopImport
 from ordersync.http import ApiClient, RateLimiter, Unlimited, limiter_for
 from ordersync.http.errors import error_for
@@ -53,9 +54,9 @@ def observe_call_limit(limiter: RateLimiter | Unlimited) -> Callable[[httpx.Resp
     return hook
 
 
-class ShopifyConnector(ProductReads, ShopifyShopImport):
+class ShopifyConnector(ProductReads, ShopifyShopImport, ShopifyReturns):
     """A webshop connector for one Shopify shop (a custom app's Admin API access token); also
-    a ``ShopOrderSource`` (see ``shop_import``)."""
+    a ``ShopOrderSource`` (see ``shop_import``) and a ``ReturnRegistrar`` (see ``returns``)."""
 
     platform = "shopify"
     page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)

@@ -17,6 +17,7 @@ from ordersync.connectors.woocommerce.mapping import (
     order_state,
     reference_of,
 )
+from ordersync.connectors.woocommerce.returns import WooReturns
 from ordersync.connectors.woocommerce.shop_import import WooShopImport
 from ordersync.connectors.woocommerce.stock import WooStock
 from ordersync.http import ApiClient, RateLimiter, Unlimited, ValidationError, limiter_for
@@ -30,9 +31,9 @@ FIND_LOOKBACK = timedelta(minutes=5)  # clock skew between the hub and the site
 POLITE_RATE, POLITE_BURST = 5.0, 10  # core has no limit; be gentle with shared hosting
 
 
-class WooCommerceConnector(WooShopImport, WooStock):
+class WooCommerceConnector(WooShopImport, WooStock, WooReturns):
     """A webshop connector for one WooCommerce site (a REST API key pair); also a
-    ``ShopOrderSource`` (see ``shop_import``)."""
+    ``ShopOrderSource`` (see ``shop_import``) and a ``ReturnRegistrar`` (see ``returns``)."""
 
     platform = "woocommerce"
     page_size = PAGE_LIMIT  # orders per listing page (lowered in tests to force many pages)

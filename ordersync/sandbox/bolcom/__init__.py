@@ -21,6 +21,9 @@ Problem JSON):
   ``GET /retailer/offers/{offer-id}`` -> RetailerOffer with the stock.
 - ``POST /retailer/offers/export``, ``GET /retailer/offers/export/{report-id}`` (CSV) and
   ``POST /shared/process-status`` (bulk): see ``ordersync.sandbox.bolcom.offers``.
+- ``GET /retailer/returns``, ``GET /retailer/returns/{return-id}``, ``PUT
+  /retailer/returns/{rma-id}`` and the buyer's ``POST /_sandbox/bolcom/returns``: see
+  ``ordersync.sandbox.bolcom.returns``.
 
 Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/rate-limits``,
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
@@ -60,6 +63,7 @@ from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
 from ordersync.sandbox.bolcom.listing import enum, int32, parse_query
 from ordersync.sandbox.bolcom.malformed import MalformedRoutes
 from ordersync.sandbox.bolcom.offers import ADVERTISER_MEDIA, OfferRoutes
+from ordersync.sandbox.bolcom.returns import ReturnBook, ReturnRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 
@@ -114,7 +118,7 @@ class _Reject(Exception):
         self.response = response
 
 
-class BolcomTwin(OfferRoutes, MalformedRoutes):
+class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
     """In-memory bol.com: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -138,6 +142,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
         self._buckets: dict[tuple[str, str], ServerBucket] = {}
         self.state = self._new_state()
         self.exports: dict[str, str] = {}  # offer export files (see .offers)
+        self.rmas = ReturnBook()  # buyers' returns (see .returns)
         self.app = build_app(self._routes(), self.controls, self._reset, self._error_body,
                              no_route=_no_route, media_type=MEDIA)
 
@@ -189,6 +194,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
     def _reset(self) -> None:
         self.state = self._new_state()
         self.exports.clear()
+        self.rmas = ReturnBook()
         self.tokens.clear()
         self.tokens_issued = 0
         self._buckets.clear()
@@ -281,7 +287,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes):
              ["POST"]),
             ("/_sandbox/bolcom/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/bolcom/tokens/revoke", self._ctl_revoke, ["POST"]),
-        ] + self.offer_routes()
+        ] + self.offer_routes() + self.return_routes()
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 
     def _ok(self, body: Any, headers: dict[str, str], status: int = 200) -> Response:

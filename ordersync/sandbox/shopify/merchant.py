@@ -79,6 +79,12 @@ class ShopifyMerchant:
                                       "cancellation is an order edit or refund, not modelled)")
         self.twin.cancel(shop_id)
 
+    def marks(self, shop_id: str, text: str) -> int:
+        """How often the order carries ``text``: lines of its note, and its refunds' notes."""
+        order = self.twin.get(shop_id)
+        note = sum(text in line for line in (order.get("note") or "").splitlines())
+        return note + sum(text in (r.get("note") or "") for r in order.get("refunds") or [])
+
     def order_state(self, shop_id: str) -> str:
         order = self.twin.get(shop_id)
         if order["cancelled_at"]:

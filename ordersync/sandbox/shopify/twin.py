@@ -12,7 +12,9 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
   ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
   ``GET products.json``, ``GET products/{id}.json`` (see ``ordersync.sandbox.shopify.catalog``;
-  creating an order claims stock per ``inventory_behaviour``), ``GET shop.json``.
+  creating an order claims stock per ``inventory_behaviour``), ``GET shop.json``; refunds
+  (``orders/{id}/refunds[/calculate].json``) and ``PUT orders/{id}.json`` (note, tags): see
+  ``ordersync.sandbox.shopify.refunds``.
 - The shop's own orders (shoppers', with customers, every status, bulk seeding) and the plan
   (``basic``: orders come without ``customer``, e-mail, phone, names and streets): see
   ``ordersync.sandbox.shopify.shop_side``, which also documents their control routes.
@@ -54,6 +56,7 @@ from starlette.routing import Route
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 from ordersync.sandbox.shopify import listing
 from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
+from ordersync.sandbox.shopify.refunds import RefundRoutes
 from ordersync.sandbox.shopify.shop_side import ShopperSide
 from ordersync.sandbox.shopify.store import ShopError, ShopStore, shop_timezone
 
@@ -234,6 +237,7 @@ class ShopifyTwin(ShopperSide):
             ("GET", "/products.json", CatalogRoutes(self.catalog).list_products),
             ("GET", "/products/{product_id:int}.json", CatalogRoutes(self.catalog).get_product),
             ("GET", "/shop.json", self._shop),
+            *RefundRoutes(self).routes(),  # refunds and order notes (see .refunds)
         ]
         control = "/_sandbox/shopify/orders"
         return [

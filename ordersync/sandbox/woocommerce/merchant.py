@@ -69,6 +69,16 @@ class WooCommerceMerchant:
                                       "not cancelled)")
         self.twin.set_status(shop_id, "cancelled")
 
+    def marks(self, shop_id: str, text: str) -> int:
+        """How often the order carries ``text``: its notes, and its refunds' reasons."""
+        oid = int(shop_id)
+        with self.twin.store.lock:
+            notes = sum(text in (n.get("note") or "")
+                        for n in self.twin.store.notes.get(oid, []))
+        refunds = sum(text in (r.get("reason") or "")
+                      for r in self.twin.refunds.refunds.get(oid, []))
+        return notes + refunds
+
     def order_state(self, shop_id: str) -> str:
         return str(self.twin.get(shop_id)["status"])
 

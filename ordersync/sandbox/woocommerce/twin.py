@@ -18,8 +18,9 @@ API routes, under ``/wp-json/wc/v3/``:
   ``X-WP-TotalPages`` and ``Link`` (rel="prev"/"next"); a page past the end is 400
   ``rest_post_invalid_page_number``. ``POST orders`` (201), ``GET/PUT orders/{id}``,
   ``DELETE orders/{id}`` (``force=true``: for good; else to the trash),
-  ``GET/POST orders/{id}/notes``. A PUT that changes nothing leaves ``date_modified`` alone;
-  a status change adds one system note ("Order status changed from A to B.").
+  ``GET/POST orders/{id}/notes``, ``GET/POST orders/{id}/refunds`` (``.refunds``). A PUT
+  that changes nothing leaves ``date_modified`` alone; a status change adds one system note
+  ("Order status changed from A to B.").
 - ``GET products`` (``sku``, ``include``, ``exclude``, ``category``, ``orderby``, ``page``,
   ``per_page``), ``POST products``, ``GET/PUT products/{id}``, ``GET/POST
   products/categories`` (``parent``, ``include``, ``exclude``, ``hide_empty``, ``orderby``
@@ -57,6 +58,7 @@ from starlette.routing import Route
 
 from ordersync.sandbox.common import TwinControls, build_app
 from ordersync.sandbox.woocommerce.auth import ApiKey, Authenticator, Incoming, form_pairs
+from ordersync.sandbox.woocommerce.refunds import WooRefunds
 from ordersync.sandbox.woocommerce.settings import general_settings, get_setting, update_setting
 from ordersync.sandbox.woocommerce.store import STATUSES, Json, WooError, WooStore
 
@@ -166,6 +168,7 @@ class WooCommerceTwin:
         self.site_url = site_url
         self.auth = Authenticator(self.keys, clock)
         self.store = WooStore(clock, timedelta(hours=utc_offset_hours))
+        self.refunds = WooRefunds(self.store)  # orders/{id}/refunds (see .refunds)
         self.controls = TwinControls(rate_limits=False)
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
                              no_route=_no_route)
@@ -174,6 +177,7 @@ class WooCommerceTwin:
 
     def reset(self) -> None:
         self.store.reset()
+        self.refunds.reset()
         for key in self.keys.values():
             key.nonces.clear()
 
@@ -479,6 +483,8 @@ class WooCommerceTwin:
             Route(f"{API}/orders", a(self.create_order), methods=["POST"]),
             Route(f"{API}/orders/{{id:int}}", a(self.order), methods=["GET", "PUT", "DELETE"]),
             Route(f"{API}/orders/{{id:int}}/notes", a(self.notes), methods=["GET", "POST"]),
+            Route(f"{API}/orders/{{id:int}}/refunds", a(self.refunds.handle),
+                  methods=["GET", "POST"]),
             Route(f"{API}/products", a(self.products), methods=["GET", "POST"]),
             Route(f"{API}/products/categories", a(self.categories), methods=["GET", "POST"]),
             Route(f"{API}/products/{{id:int}}", a(self.product), methods=["GET", "PUT"]),

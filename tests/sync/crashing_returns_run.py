@@ -1,0 +1,33 @@
+"""Run the returns step (refund mode) in a separate process, killed by the tests mid-write.
+
+    python -m tests.sync.crashing_returns_run BOLCOM_URL SHOPIFY_URL DATABASE_URL
+"""
+
+import sys
+
+from ordersync import sync
+from ordersync.connectors.bolcom import BolcomConnector
+from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET, SHOP, SHOP_TOKEN
+from ordersync.store import Store
+from ordersync.sync.returns import sync_returns
+
+
+def main(bolcom_url: str, shopify_url: str, database_url: str) -> None:
+    ctx = sync.SyncContext(
+        store=Store(database_url),
+        marketplace=BolcomConnector(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
+                                    account="sandbox", api_url=bolcom_url,
+                                    login_url=bolcom_url, rate_limits=False),
+        webshop=ShopifyConnector(shop=SHOP, access_token=SHOP_TOKEN, base_url=shopify_url,
+                                 rate_limits=False),
+        settings=sync.ConnectionSettings(name="sandbox", process_poll_interval=0.05,
+                                         returns="refund"),
+    )
+    print("ready", flush=True)
+    sync_returns(ctx)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
