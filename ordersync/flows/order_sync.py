@@ -31,8 +31,8 @@ from ordersync.http import RetriableError
 from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
-from ordersync.sync.test_orders import cleanup_test_orders
 from ordersync.sync.returns import sync_returns
+from ordersync.sync.test_orders import cleanup_test_orders
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
