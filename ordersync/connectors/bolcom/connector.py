@@ -38,6 +38,7 @@ log = logging.getLogger("ordersync.connectors.bolcom")
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
 MAX_PAGES = 10_000  # a safety stop; bol.com pages are 50 orders each
+PAGE_SIZE = 50  # fixed by bol.com: a shorter page is the last one
 
 
 class BolcomConnector(OfferStock):
@@ -129,8 +130,9 @@ class BolcomConnector(OfferStock):
     # -- MarketplaceConnector -------------------------------------------------------------
 
     def fetch_open_orders(self, known: KnownFilter) -> Iterator[OrderBatch]:
-        """Page through open orders (50 a page) until an empty page; details only for ids
-        ``known`` does not have; one OrderBatch per page."""
+        """Page through open orders (50 a page) until a short or empty page (an idle cycle
+        is one request); details only for ids ``known`` does not have; one OrderBatch per
+        page."""
         seen: set[str] = set()
         for page in range(1, MAX_PAGES + 1):
             data = self._call("GET", "/retailer/orders", params={
@@ -145,6 +147,8 @@ class BolcomConnector(OfferStock):
                 return
             seen.update(ids)
             yield self._batch(reduced, known(ids) if ids else set())
+            if len(reduced) < PAGE_SIZE:
+                return
 
     def _batch(self, reduced: list[dict[str, Any]], known_ids: set[str]) -> OrderBatch:
         orders: list[MarketplaceOrder] = []
