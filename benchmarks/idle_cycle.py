@@ -1,14 +1,16 @@
 """Idle order-sync cycles with 0 .. 1M historical orders in the hub (PostgreSQL).
 
     ./run bench idle_cycle [--sizes 0,10000,100000,1000000] [--cycles 3]
+                           [--marketplace bolcom|amazon]
                            [--admin-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
 
 Creates a dedicated database (dropped at the end), places a few open orders on the sandbox
-bol.com twin and runs one real cycle (they are created in the Shopify twin and stay open),
+marketplace twin and runs one real cycle (they are created in the Shopify twin and stay open),
 then for each size: adds historical orders up to it (``ordersync.store.history``), ANALYZE,
 runs ``--cycles`` idle cycles (``ordersync.sync.cycle``: the flow's steps and reads) and
-counts the requests per stream at the twins and the statements and database time (SQLAlchemy
-cursor events). At the largest size it prints the EXPLAIN plan of every query an idle cycle
+counts the requests per stream at the twins, the statements and database time (SQLAlchemy
+cursor events) and the rows its queries read (EXPLAIN ANALYZE: flat, unlike time, on a busy
+machine). At the largest size it prints the EXPLAIN plan of every query an idle cycle
 runs. Last line: JSON.
 """
 
@@ -35,6 +37,7 @@ from ordersync.store.query_plans import (  # noqa: E402
     analyze,
     explain,
     is_query,
+    rows_touched,
     seq_scans,
 )
 from ordersync.sync.cycle import run_cycle  # noqa: E402
@@ -45,7 +48,7 @@ OPEN_ORDERS = 5
 
 def twin_paths(stack: SandboxStack) -> dict[str, int]:
     paths: dict[str, int] = {}
-    for name in ("bolcom", "shopify"):
+    for name in (*stack.marketplaces, stack.shop_platform):
         for path, n in getattr(stack, name).controls.stats()["by_path"].items():
             paths[f"{name} {path}"] = n
     return paths
@@ -97,6 +100,8 @@ def measure(stack, ctx, store, cycles: int) -> tuple[dict, StatementLog]:
         "cycle_ms_median": round(1000 * statistics.median(r[1] for r in runs), 1),
         "requests_by_stream": runs[-1][2],
         "requests": sum(runs[-1][2].values()),
+        "rows_read": sum(rows_touched(store.engine, st)
+                         for sql, st in last.distinct().items() if is_query(sql)),
     }, last
 
 
@@ -106,6 +111,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="0,10000,100000,1000000",
                         help="historical orders to measure at, ascending, comma-separated")
     parser.add_argument("--cycles", type=int, default=3, help="idle cycles per size")
+    parser.add_argument("--marketplace", choices=("bolcom", "amazon"), default="bolcom")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
     args = parser.parse_args()
@@ -114,11 +120,11 @@ def main() -> None:
     figures: dict[str, dict] = {}
     scans: dict[str, list[str]] = {}
     try:
-        with SandboxStack(rate_limits=False) as stack:
+        with SandboxStack(rate_limits=False, marketplaces=(args.marketplace,)) as stack:
             store = Store(db.url)
             ctx = stack.context(store)
             for _ in range(OPEN_ORDERS):
-                stack.bolcom.place_order()
+                getattr(stack, args.marketplace).place_order()
             run_cycle(ctx)  # the open orders are imported and created in the webshop
             open_counts = store.count_by_status()
             mp, shop = ctx.marketplace, ctx.webshop
@@ -135,7 +141,8 @@ def main() -> None:
                 f = figures[str(size)]
                 print(f"{size:>9} historical orders (loaded in {load_s:6.1f}s): idle cycle "
                       f"{f['requests']} requests {f['requests_by_stream']}, "
-                      f"{f['db_statements']} statements, DB {f['db_ms_median']} ms "
+                      f"{f['db_statements']} statements reading {f['rows_read']} rows, "
+                      f"DB {f['db_ms_median']} ms "
                       f"(max {f['db_ms_max']}), cycle {f['cycle_ms_median']} ms", flush=True)
             queries = {sql: s for sql, s in log.distinct().items() if is_query(sql)}
             print(f"\n{len(queries)} distinct queries in an idle cycle at {sizes[-1]} "

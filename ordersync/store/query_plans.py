@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 HISTORY_TABLES = ("orders", "order_lines", "order_events", "remote_writes")
 _SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
@@ -78,22 +78,27 @@ def is_query(sql: str) -> bool:
 
 def explain(engine: Engine, statement: Statement, *, seqscan: bool = True) -> str:
     """The PostgreSQL plan of one captured statement with its own parameters, in a
-    transaction that is rolled back (an EXPLAIN of an UPDATE does not run it, but be safe).
+    transaction that is rolled back (EXPLAIN without ANALYZE runs nothing, but be safe).
     ``seqscan=False`` makes the planner prefer any usable index over a sequential scan, so a
     plan that still scans shows a missing index rather than a small table."""
-    params = statement.params
-    if isinstance(params, list | tuple) and params and isinstance(params[0], dict):
-        params = params[0]  # executemany: one row's parameters are enough for the plan
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            cursor = conn.connection.cursor()
-            if not seqscan:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + statement.sql, params or None)
-            return "\n".join(row[0] for row in cursor.fetchall())
+            return explain_on(conn, statement, seqscan=seqscan)
         finally:
             transaction.rollback()
+
+
+def explain_on(conn: Connection, statement: Statement, *, seqscan: bool = True) -> str:
+    """``explain`` inside the caller's transaction (which may, say, have dropped an index)."""
+    params = statement.params
+    if isinstance(params, list | tuple) and params and isinstance(params[0], dict):
+        params = params[0]  # executemany: one row's parameters are enough for the plan
+    cursor = conn.connection.cursor()
+    if not seqscan:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute("EXPLAIN " + statement.sql, params or None)
+    return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def seq_scans(plan: str, tables: tuple[str, ...] = HISTORY_TABLES) -> list[str]:
@@ -105,3 +110,28 @@ def analyze(engine: Engine, tables: tuple[str, ...] = HISTORY_TABLES) -> None:
     with engine.begin() as conn:
         for table in tables:
             conn.execute(text(f"ANALYZE {table}"))
+
+
+def rows_touched(engine: Engine, statement: Statement) -> int:
+    """Rows a statement's plan really reads: every node's output rows times its loops plus
+    the rows its filters threw away (``EXPLAIN ANALYZE``, rolled back). An index scan on
+    too short a prefix shows here though it is no Seq Scan."""
+    params = statement.params
+    if isinstance(params, list | tuple) and params and isinstance(params[0], dict):
+        params = params[0]
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            cursor = conn.connection.cursor()
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql, params or None)
+            (document,) = cursor.fetchone()
+        finally:
+            transaction.rollback()
+    return _touched(document[0]["Plan"])
+
+
+def _touched(node: dict) -> int:
+    loops = node.get("Actual Loops", 1) or 1
+    own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+           + node.get("Rows Removed by Index Recheck", 0)) * loops
+    return own + sum(_touched(child) for child in node.get("Plans", []))
