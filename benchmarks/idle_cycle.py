@@ -80,6 +80,7 @@ class Database:
 
 def measure(stack, ctx, store, cycles: int) -> tuple[dict, StatementLog]:
     """``cycles`` idle cycles: requests per stream (of the last), statements and DB time."""
+    run_cycle(ctx)  # warm-up: the first cycle after a bulk load reads cold pages
     runs, last = [], StatementLog()
     for _ in range(cycles):
         log = StatementLog()
@@ -102,7 +103,18 @@ def measure(stack, ctx, store, cycles: int) -> tuple[dict, StatementLog]:
         "requests": sum(runs[-1][2].values()),
         "rows_read": sum(rows_touched(store.engine, st)
                          for sql, st in last.distinct().items() if is_query(sql)),
+        "slowest_ms": slowest(last),
     }, last
+
+
+def slowest(log: StatementLog, n: int = 3) -> dict[str, float]:
+    """The ``n`` statements of a cycle that took longest (first 60 characters of each)."""
+    total: dict[str, float] = {}
+    for st in log.statements:
+        key = " ".join(st.sql.split())[:60]
+        total[key] = total.get(key, 0.0) + st.seconds
+    top = sorted(total.items(), key=lambda kv: -kv[1])[:n]
+    return {k: round(1000 * v, 2) for k, v in top}
 
 
 def main() -> None:
@@ -110,7 +122,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="0,10000,100000,1000000",
                         help="historical orders to measure at, ascending, comma-separated")
-    parser.add_argument("--cycles", type=int, default=3, help="idle cycles per size")
+    parser.add_argument("--cycles", type=int, default=5,
+                        help="measured idle cycles per size (after one warm-up cycle)")
     parser.add_argument("--marketplace", choices=("bolcom", "amazon"), default="bolcom")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
