@@ -287,19 +287,22 @@ def connect_order_connection(
 ) -> dict[str, Any]:
     """Create or update an order connection and its deployments (``ordersync connect``).
 
-    name: the connection (block) name, e.g. bol-to-shopify.
-    marketplace: bolcom or amazon (on an update: the saved one if empty).
-    webshop: shopify or woocommerce (likewise).
-    marketplace_fields: the credentials' plain fields, e.g. {"client_id": "..."}.
-    webshop_fields: likewise, e.g. {"shop": "my-shop"}.
-    marketplace_secret_blocks: secret field -> name of a Secret block holding it, e.g.
-        {"client_secret": "bol-client-secret"} (parameters are stored in plain text: never
-        put a secret itself here).
-    webshop_secret_blocks: likewise, e.g. {"access_token": "shopify-token"}.
-    settings: order connection settings, e.g. {"tracking_wait_minutes": 120}.
-    interval_seconds: how often order-sync runs.
-    stock_sync: also deploy stock-sync for this connection.
-    work_pool: the work pool the deployments run on.
+    Args:
+        name: The connection (Order Connection block) name, e.g. bol-to-shopify; lowercase
+            letters, digits and dashes.
+        marketplace: bolcom or amazon (on an update, empty keeps the saved one).
+        webshop: shopify or woocommerce (on an update, empty keeps the saved one).
+        marketplace_fields: The marketplace credentials' plain fields, e.g.
+            {"client_id": "..."} (bol.com) or {"client_id": "...", "seller_id": "..."}.
+        webshop_fields: The webshop credentials' plain fields, e.g. {"shop": "my-shop"}.
+        marketplace_secret_blocks: Each secret field -> the name of a Secret block holding it,
+            e.g. {"client_secret": "bol-client-secret"}. Never the secret itself: run
+            parameters are stored and shown in plain text.
+        webshop_secret_blocks: Likewise, e.g. {"access_token": "shopify-token"}.
+        settings: Order connection settings, e.g. {"tracking_wait_minutes": 120}.
+        interval_seconds: Seconds between order-sync runs.
+        stock_sync: Also deploy stock-sync for this connection.
+        work_pool: The work pool the deployments run on.
     """
     spec = ConnectionSpec(name=name, marketplace=marketplace or None, webshop=webshop or None,
                           marketplace_fields=dict(marketplace_fields or {}),

@@ -191,3 +191,23 @@ def test_health_reads_the_last_run_and_the_schedule():
     assert health(every, None, now) == "late: never ran in 24h"
     assert health(SimpleNamespace(**{**vars(every), "paused": True}),
                   run("COMPLETED", "Completed", 30), now) == "paused"
+
+
+def test_the_ui_flow_has_a_run_form_and_a_deployment_in_prefect_yaml():
+    from pathlib import Path
+
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+    from prefect.utilities.callables import parameter_schema
+
+    from ordersync.flows.connect import connect_order_connection
+
+    props = parameter_schema(connect_order_connection.fn).model_dump()["properties"]
+    assert all(p.get("description") for p in props.values()), props
+    assert "Secret block" in props["marketplace_secret_blocks"]["description"]
+    root = Path(__file__).resolve().parents[2]
+    (entry,) = [d for d in yaml.safe_load((root / "prefect.yaml").read_text())["deployments"]
+                if d["name"] == "connect-order-connection"]
+    assert not entry.get("schedules")
+    flow = load_flow_from_entrypoint(str(root / entry["entrypoint"]))
+    assert flow.name == "connect-order-connection"
