@@ -211,3 +211,37 @@ def test_the_ui_flow_has_a_run_form_and_a_deployment_in_prefect_yaml():
     assert not entry.get("schedules")
     flow = load_flow_from_entrypoint(str(root / entry["entrypoint"]))
     assert flow.name == "connect-order-connection"
+
+
+@pytest.mark.slow
+def test_a_worker_runs_the_connected_deployment(prefect_server, monkeypatch, tmp_path):
+    """What connect deploys runs: a process worker on the pool picks up the order-sync
+    schedule and the sandbox's marketplace orders reach the webshop."""
+    import time
+
+    from ordersync.sandbox import stack as sb
+
+    pool = "connect-test"
+    prefect_server.run_cli("work-pool", "create", pool, "--type", "process", "--overwrite")
+    monkeypatch.setenv("ORDERSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.db'}")
+    monkeypatch.setenv("ORDERSYNC_BOLCOM_CLIENT_SECRET", sb.BOL_CLIENT_SECRET)
+    monkeypatch.setenv("ORDERSYNC_SHOPIFY_ACCESS_TOKEN", sb.SHOP_TOKEN)
+    with sb.SandboxStack(rate_limits=False) as stack:
+        for _ in range(2):
+            stack.bolcom.place_order()
+        url = stack.url("bolcom")
+        assert main(["connect", "conn-live", "--marketplace", "bolcom", "--webshop", "shopify",
+                     "-m", f"client_id={sb.BOL_CLIENT_ID}", "-m", f"api_url={url}",
+                     "-m", f"login_url={url}", "-m", "account=sandbox",
+                     "-w", f"shop={sb.SHOP}", "-w", f"base_url={stack.url('shopify')}",
+                     "--interval", "5", "--work-pool", pool]) == 0
+        worker = prefect_server._spawn("connect-worker", prefect_server._prefect() + [
+            "worker", "start", "--pool", pool, "--type", "process"])
+        try:
+            deadline = time.monotonic() + 150
+            while time.monotonic() < deadline and len(stack.shopify.all_orders()) < 2:
+                time.sleep(2)
+        finally:
+            prefect_server.kill(worker)
+        created = stack.shopify.all_orders()
+    assert len(created) == 2, created
