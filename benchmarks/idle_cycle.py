@@ -1,7 +1,7 @@
 """Idle order-sync cycles with 0 .. 1M historical orders in the hub (PostgreSQL).
 
     ./run bench idle_cycle [--sizes 0,10000,100000,1000000] [--cycles 3]
-                           [--marketplace bolcom|amazon]
+                           [--marketplace bolcom|amazon] [--legacy-cancelled]
                            [--admin-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
 
 Creates a dedicated database (dropped at the end), places a few open orders on the sandbox
@@ -127,6 +127,9 @@ def main() -> None:
     parser.add_argument("--marketplace", choices=("bolcom", "amazon"), default="bolcom")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
+    parser.add_argument("--legacy-cancelled", action="store_true",
+                        help="cancelled history as the hub left it before migration 0005 "
+                        "(read again by every cycle): shows what that migration fixed")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     db = Database(args.admin_url)
@@ -147,7 +150,8 @@ def main() -> None:
                 loaded += load_history(store.engine, start=loaded, stop=size,
                                        total=sizes[-1], now=now, platform=mp.platform,
                                        account=mp.account, webshop_platform=shop.platform,
-                                       webshop_account=shop.account)
+                                       webshop_account=shop.account,
+                                       legacy=args.legacy_cancelled)
                 analyze(store.engine)
                 load_s = time.perf_counter() - started
                 figures[str(size)], log = measure(stack, ctx, store, args.cycles)
@@ -175,6 +179,7 @@ def main() -> None:
     first, last = figures[sizes_s[0]], figures[sizes_s[-1]]
     result = {
         "benchmark": "idle_cycle",
+        "legacy_cancelled": args.legacy_cancelled,
         "sizes": figures,
         "db_ms_ratio_largest_to_smallest": round(
             last["db_ms_median"] / max(first["db_ms_median"], 1e-9), 2),

@@ -3,7 +3,8 @@
 Rows are made by the server itself (``INSERT ... SELECT FROM generate_series``), so a million
 orders load in about a minute: finished orders (90 % shipped and confirmed, 10 % cancelled)
 spread over the past two years, each with one line, two events and its two done intents -
-what the hub keeps of an order it handled.
+what the hub keeps of an order it handled (cancelled ones were created in the webshop and
+cancelled on the marketplace).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ SELECT :first + g, :platform, :account, 'H' || g,
     CASE WHEN g % 10 = 0 THEN NULL ELSE '3SHIST' || g END,
     CASE WHEN g % 10 = 0 THEN NULL ELSE 'postnl' END,
     CASE WHEN g % 10 = 0 THEN NULL ELSE 'TNT' END,
-    t + interval '1 day', t, t + interval '1 day'
+    CASE WHEN g % 10 = 0 AND :legacy THEN NULL ELSE t + interval '1 day' END,
+    t, t + interval '1 day'
 FROM generate_series(:start, :stop - 1) AS g,
      LATERAL (SELECT CAST(:now AS timestamptz) - interval '3 days'
               - (:span * interval '1 day') * (1 - g::float8 / :total) AS t) AS at
@@ -60,14 +62,16 @@ WHERE o.id >= :first + :start AND o.id < :first + :stop
 
 def load_history(engine: Engine, *, start: int, stop: int, total: int, now: datetime,
                  platform: str, account: str, webshop_platform: str,
-                 webshop_account: str) -> int:
+                 webshop_account: str, legacy: bool = False) -> int:
     """Add historical orders number ``start`` .. ``stop - 1`` (of ``total``, which sets how
-    they spread over time); returns how many were added."""
+    they spread over time); returns how many were added. ``legacy``: cancelled orders as the
+    hub left them before migration 0005 (``marketplace_confirmed_at`` empty)."""
     if stop <= start:
         return 0
     params = {"first": FIRST_ID, "start": start, "stop": stop, "total": max(total, 1),
               "now": now, "span": SPAN_DAYS, "platform": platform, "account": account,
-              "webshop_platform": webshop_platform, "webshop_account": webshop_account}
+              "webshop_platform": webshop_platform, "webshop_account": webshop_account,
+              "legacy": legacy}
     with engine.begin() as conn:
         for sql in (_ORDERS, _LINES, _EVENTS, _WRITES):
             conn.execute(text(sql), params)

@@ -459,10 +459,11 @@ class Store:
     def mark_confirmed(
         self, order_id: int, action: str, *, now: datetime, message: str, ref: str | None = None
     ) -> None:
-        """The marketplace accepted the shipment or cancellation."""
+        """The marketplace accepted the shipment or cancellation (either one stamps
+        ``marketplace_confirmed_at``, so the push step never lists the order again)."""
         with self.session() as s:
             row = s.get_one(OrderRow, order_id)
-            if action == Action.CONFIRM_SHIPMENT:
+            if action in (Action.CONFIRM_SHIPMENT, Action.CANCEL_ON_MARKETPLACE):
                 row.marketplace_confirmed_at = now
             row.updated_at = now
             _event(s, order_id, now, "info", action, message)

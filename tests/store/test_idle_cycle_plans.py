@@ -110,3 +110,48 @@ def test_a_missing_index_shows_as_a_scan_and_as_rows_read(hub):
                               "account, status, marketplace_confirmed_at)"))
             conn.execute(text("CREATE INDEX ix_orders_status ON orders (platform, account, "
                               "status)"))
+
+
+def _cancelled_in_the_shop(store: Store) -> tuple[int, int]:
+    """Two orders through the loop: one cancelled in the webshop (and so on the
+    marketplace), one left open. Returns their row ids."""
+    with SandboxStack(rate_limits=False) as stack:
+        ctx = stack.context(store)
+        cancelled, kept = stack.bolcom.place_order(), stack.bolcom.place_order()
+        run_cycle(ctx)
+        (shop_order,) = stack.shopify.orders_with_reference(f"bolcom:{cancelled}")
+        stack.shopify.cancel(shop_order["id"])
+        assert run_cycle(ctx).counts.get("pushed") == 1
+        mp = ctx.marketplace
+        return (store.find(mp.platform, mp.account, cancelled).id,
+                store.find(mp.platform, mp.account, kept).id)
+
+
+def test_a_cancellation_confirmed_on_the_marketplace_is_not_read_again(store):
+    """Every cycle lists cancelled orders not yet confirmed on the marketplace; a done
+    cancellation must leave that list, or idle cycles grow with the cancellation history."""
+    cancelled, _ = _cancelled_in_the_shop(store)
+    record = store.get(cancelled)
+    assert record.status == "cancelled" and record.marketplace_confirmed_at is not None
+    assert store.orders_to_cancel_on_marketplace(record.platform, record.account, 200) == []
+
+
+def test_migration_0005_stamps_cancellations_already_done(store):
+    """Orders cancelled before 0005 (done intent, no stamp) are stamped; others are not."""
+    import importlib.util
+    from pathlib import Path
+
+    import ordersync.store
+
+    path = Path(ordersync.store.__file__).parent / "migrations/versions/0005_idle_cycle.py"
+    spec = importlib.util.spec_from_file_location("migration_0005", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cancelled, kept = _cancelled_in_the_shop(store)
+    with store.engine.begin() as conn:  # as the hub left it before 0005
+        conn.execute(text("UPDATE orders SET marketplace_confirmed_at = NULL"))
+        conn.execute(text(module.BACKFILL))
+    assert store.get(cancelled).marketplace_confirmed_at is not None
+    assert store.get(kept).marketplace_confirmed_at is None
+    record = store.get(cancelled)
+    assert store.orders_to_cancel_on_marketplace(record.platform, record.account, 200) == []
