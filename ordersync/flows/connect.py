@@ -204,15 +204,20 @@ def _schedule(seconds: float) -> dict[str, Any]:
             "slug": SCHEDULE_SLUG, "active": True}
 
 
-def deploy(spec: ConnectionSpec) -> list[str]:
-    """Create or update the connection's deployments; returns their full names."""
+def check_work_pool(name: str) -> None:
     with get_client(sync_client=True) as client:
         try:
-            client.read_work_pool(spec.work_pool)
+            client.read_work_pool(name)
         except ObjectNotFound:
-            raise ValueError(f"work pool {spec.work_pool!r} does not exist: create it with "
-                             f"`prefect work-pool create {spec.work_pool} --type process` "
-                             "and start a worker on it") from None
+            raise ValueError(f"work pool {name!r} does not exist: create it with "
+                             f"`prefect work-pool create {name} --type process` and start a "
+                             "worker on it") from None
+
+
+def deploy(spec: ConnectionSpec) -> list[str]:
+    """Create or update the connection's deployments; returns their full names."""
+    check_work_pool(spec.work_pool)
+    with get_client(sync_client=True) as client:
         try:
             client.read_deployment_by_name("/".join(TRACKING_TIMEOUT))
             needs_timeout = False
@@ -249,6 +254,8 @@ def connect(spec: ConnectionSpec, secrets: SecretSource, *, deployments: bool = 
     """Validate, save the blocks, deploy; a summary without any secret."""
     existing = load_existing(spec.name)
     market, shop, connection = build_blocks(spec, secrets, existing)
+    if deployments:  # before anything is saved
+        check_work_pool(spec.work_pool)
     blocks = save_blocks(spec, market, shop, connection)
     deployed = deploy(spec) if deployments else []
     return {"connection": spec.name, "updated": existing is not None,

@@ -124,17 +124,20 @@ def test_the_listing_shows_the_last_run_and_health(pool, monkeypatch, capsys):
      "bolcom client_secret is a secret: set ORDERSYNC_BOLCOM_CLIENT_SECRET"),
     (["--marketplace", "bolcom", "--webshop", "shopify", "-m", "client_id=c", "-w", "shop=s",
       "-s", "tracking_wait=3"], "unknown setting(s) tracking_wait"),
+    (["--marketplace", "bolcom", "--webshop", "shopify", "-m", "client_id=c", "-w", "shop=s",
+      "--work-pool", "no-such-pool"], "work pool 'no-such-pool' does not exist"),
 ])
 def test_bad_parameters_say_what_to_fix(pool, monkeypatch, capsys, args, message):
     monkeypatch.delenv("ORDERSYNC_BOLCOM_CLIENT_SECRET", raising=False)
     monkeypatch.setenv("ORDERSYNC_SHOPIFY_ACCESS_TOKEN", SHOP_TOKEN)
-    if "client_id=c" in args and "tracking_wait=3" in args:
+    if "tracking_wait=3" in args or "no-such-pool" in args:
         monkeypatch.setenv("ORDERSYNC_BOLCOM_CLIENT_SECRET", BOL_SECRET)
     assert main(["connect", "conn-bad", *args]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert not [s for s in SECRETS if s in err]
     assert not deployments_of("order-sync-conn-bad")
+    assert "conn-bad" not in block_names("order-connection")  # nothing saved
 
 
 def test_the_ui_flow_takes_secret_block_names_and_logs_no_secret(pool):
