@@ -6,7 +6,8 @@
 
 Creates a dedicated database (dropped at the end), places a few open orders on the sandbox
 marketplace twin and runs one real cycle (they are created in the Shopify twin and stay open),
-then for each size: adds historical orders up to it (``ordersync.store.history``), ANALYZE,
+then for each size: adds historical orders up to it (``ordersync.store.history``), VACUUM
+ANALYZE (the steady state autovacuum keeps),
 runs ``--cycles`` idle cycles (``ordersync.sync.cycle``: the flow's steps and reads) and
 counts the requests per stream at the twins, the statements and database time (SQLAlchemy
 cursor events) and the rows its queries read (EXPLAIN ANALYZE: flat, unlike time, on a busy
@@ -152,7 +153,7 @@ def main() -> None:
                                        account=mp.account, webshop_platform=shop.platform,
                                        webshop_account=shop.account,
                                        legacy=args.legacy_cancelled)
-                analyze(store.engine)
+                analyze(store.engine, vacuum=True)
                 load_s = time.perf_counter() - started
                 figures[str(size)], log = measure(stack, ctx, store, args.cycles)
                 f = figures[str(size)]

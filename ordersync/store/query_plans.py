@@ -106,10 +106,14 @@ def seq_scans(plan: str, tables: tuple[str, ...] = HISTORY_TABLES) -> list[str]:
     return [t for t in _SEQ_SCAN.findall(plan) if t in tables]
 
 
-def analyze(engine: Engine, tables: tuple[str, ...] = HISTORY_TABLES) -> None:
-    with engine.begin() as conn:
+def analyze(engine: Engine, tables: tuple[str, ...] = HISTORY_TABLES, *,
+            vacuum: bool = False) -> None:
+    """Fresh planner statistics; ``vacuum``: also VACUUM, as autovacuum leaves a table in
+    steady state (after a bulk load the first reads would set hint bits, i.e. write)."""
+    command = "VACUUM ANALYZE" if vacuum else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in tables:
-            conn.execute(text(f"ANALYZE {table}"))
+            conn.execute(text(f"{command} {table}"))
 
 
 def rows_touched(engine: Engine, statement: Statement) -> int:
