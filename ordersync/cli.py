@@ -7,6 +7,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from ordersync.connect_cli import add_parsers as add_connection_parsers
+from ordersync.connect_cli import run_connect, run_connections
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -92,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  "API (zombie flow-run detection); safe to repeat")
     automations.add_argument("--within", type=float, default=None,
                              help="override the heartbeat window in seconds")
+    add_connection_parsers(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -337,6 +341,7 @@ def _test_order(args) -> int:
 
 
 _COMMANDS["test-order"] = _test_order
+_COMMANDS.update({"connect": run_connect, "connections": run_connections})
 _COMMANDS.update(dict.fromkeys(("retry", "resolve", "ship", "cancel"), _order_action))
 
 if __name__ == "__main__":

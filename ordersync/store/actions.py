@@ -141,7 +141,8 @@ class ActionStore:
             self._abandon(s, order_id, now, "cancelled by hand",
                           keep=(Action.CREATE_IN_WEBSHOP, Action.CANCEL_ON_MARKETPLACE,
                                 Action.CANCEL_IN_WEBSHOP))
-            self._move(row, OrderStatus.CANCELLED, now, error_reason=None, error_message=None)
+            self._move(row, OrderStatus.CANCELLED, now, marketplace_confirmed_at=None,
+                       error_reason=None, error_message=None)
             _event(s, order_id, now, "info", "cancelled_by_hand",
                    _with_note(f"cancelled by the merchant (was {was})", note))
 

@@ -195,7 +195,7 @@ class WriteStore(StoreBase):
         """The marketplace accepted the shipment or cancellation."""
         with self.session() as s:
             row = s.get_one(OrderRow, order_id)
-            if action == Action.CONFIRM_SHIPMENT:
+            if action in (Action.CONFIRM_SHIPMENT, Action.CANCEL_ON_MARKETPLACE):
                 row.marketplace_confirmed_at = now
             row.updated_at = now
             _event(s, order_id, now, "info", action, message)

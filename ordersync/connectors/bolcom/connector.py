@@ -39,6 +39,7 @@ from ordersync.orders import (
 log = logging.getLogger("ordersync.connectors.bolcom")
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
+PAGE_SIZE = 50  # fixed by bol.com: a shorter page is the last one
 
 
 class BolcomConnector(OfferStock, BolcomReturns):
@@ -130,14 +131,15 @@ class BolcomConnector(OfferStock, BolcomReturns):
     # -- MarketplaceConnector -------------------------------------------------------------
 
     def fetch_open_orders(self, known: KnownFilter) -> Iterator[OrderBatch]:
-        """Page through open orders (50 a page) until an empty page; details only for ids
-        ``known`` does not have; one OrderBatch per page."""
+        """Page through open orders (50 a page) until a short or empty page (an idle cycle
+        is one request); details only for ids ``known`` does not have; one OrderBatch per
+        page."""
         def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
             data = self._call("GET", "/retailer/orders", params={
                 "page": page, "fulfilment-method": self.fulfilment_method, "status": "OPEN",
             })
             reduced = [o for o in data.get("orders") or [] if isinstance(o, dict)]
-            return reduced, bool(reduced)
+            return reduced, len(reduced) >= PAGE_SIZE
 
         for reduced in numbered(fetch, platform=self.platform, listing="open orders",
                                 fingerprint=_order_ids):
