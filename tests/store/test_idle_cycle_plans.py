@@ -136,19 +136,19 @@ def test_a_cancellation_confirmed_on_the_marketplace_is_not_read_again(store):
     assert store.orders_to_cancel_on_marketplace(record.platform, record.account, 200) == []
 
 
-def test_migration_0005_stamps_cancellations_already_done(store):
-    """Orders cancelled before 0005 (done intent, no stamp) are stamped; others are not."""
+def test_migration_0006_stamps_cancellations_already_done(store):
+    """Orders cancelled before 0006 (done intent, no stamp) are stamped; others are not."""
     import importlib.util
     from pathlib import Path
 
     import ordersync.store
 
-    path = Path(ordersync.store.__file__).parent / "migrations/versions/0005_idle_cycle.py"
-    spec = importlib.util.spec_from_file_location("migration_0005", path)
+    path = Path(ordersync.store.__file__).parent / "migrations/versions/0006_idle_cycle.py"
+    spec = importlib.util.spec_from_file_location("migration_0006", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     cancelled, kept = _cancelled_in_the_shop(store)
-    with store.engine.begin() as conn:  # as the hub left it before 0005
+    with store.engine.begin() as conn:  # as the hub left it before 0006
         conn.execute(text("UPDATE orders SET marketplace_confirmed_at = NULL"))
         conn.execute(text(module.BACKFILL))
     assert store.get(cancelled).marketplace_confirmed_at is not None
