@@ -3,8 +3,10 @@
 Each successful fulfillment is one parcel: its ``line_items`` with their quantities, its
 ``tracking_numbers`` / ``tracking_urls`` / ``tracking_company``. A line is known to the hub by
 the ``_marketplace_line_id`` property the connector writes on it at create; lines without it
-(added in the back office) are left out of the parcel. Line cancellations are refunds of
-unfulfilled quantities (``refund_line_items`` with ``restock_type`` ``cancel``).
+(added in the back office) are left out of the parcel, and a fulfillment of such lines only
+is no parcel of the hub's (a parcel without lines would stand for the whole order). Line
+cancellations are refunds of unfulfilled quantities (``refund_line_items`` with
+``restock_type`` ``cancel``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def parcels_of(order: Mapping[str, Any]) -> tuple[Parcel, ...]:
             line_id = ids.get(str(item.get("id"))) or marketplace_line_id(item)
             if line_id is not None:
                 lines[line_id] = lines.get(line_id, 0) + int(item.get("quantity") or 0)
+        if fulfillment.get("line_items") and not any(q > 0 for q in lines.values()):
+            continue  # only lines the hub does not know (an empty parcel means all of them)
         parcels.append(Parcel(
             parcel_id=str(fulfillment["id"]),
             lines=tuple(ParcelLine(k, q) for k, q in lines.items() if q > 0),
