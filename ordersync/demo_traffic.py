@@ -28,8 +28,9 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("KETTLE-CU", "8712345678944", "Copper kettle", 59.95, 8),
 ]
 # What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
-# every marketplace sees shipments with and without track & trace, and a cancellation.
-MERCHANT_SCRIPT = ("code", "none", "cancel", "code", "none", "code")
+# every marketplace sees shipments with and without track & trace, and a cancellation; then
+# orders shipped in two parcels and shipped partially (the rest stays open).
+MERCHANT_SCRIPT = ("code", "none", "cancel", "parcels", "partial", "code", "none", "code")
 SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
@@ -156,7 +157,21 @@ class Traffic:
         return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
 
     def _act(self, order: dict[str, Any], action: str) -> None:
-        if action == "code":
+        split = _split(order) if action in ("parcels", "partial") else None
+        if action in ("parcels", "partial") and split is None:
+            action = "code"  # one unit cannot be split
+        if split is not None:
+            carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
+                       else self.rng.choice(list(GENERATORS)))
+            codes = [GENERATORS[carrier](self.rng) for _ in range(2)]
+            self.sandbox.shopify.fulfill(order["id"], split[0], [codes[0]])
+            if action == "parcels":
+                self.sandbox.shopify.fulfill(order["id"], split[1], [codes[1]])
+            self.ledger.carriers[order["id"]] = carrier
+            what = "in two parcels" if action == "parcels" else "partially (the rest waits)"
+            self.say(f"merchant shipped Shopify order {order['name']} {what} with "
+                     f"{', '.join(codes[:2 if action == 'parcels' else 1])}")
+        elif action == "code":
             carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
                        else self.rng.choice(list(GENERATORS)))
             code = GENERATORS[carrier](self.rng)
@@ -202,6 +217,18 @@ class Traffic:
                 order_id = planted.json()["AmazonOrderId"]
                 self.ledger.planted[("amazon", order_id)] = flaw
                 self.say(f"planted a malformed Amazon order {order_id} ({flaw})")
+
+
+def _split(order: dict[str, Any]) -> tuple[dict[int, int], dict[int, int]] | None:
+    """Two parcels of a Shopify order's lines ({line item id: quantity}): the first unit (or
+    line), and the rest; None for an order of one unit."""
+    lines = [(li["id"], li["quantity"]) for li in order.get("line_items") or ()]
+    if sum(q for _, q in lines) < 2:
+        return None
+    (first, quantity), rest = lines[0], dict(lines[1:])
+    if quantity > 1:
+        rest[first] = quantity - 1
+    return {first: 1 if quantity > 1 else quantity}, rest
 
 
 def _no_zip(order: dict[str, Any]) -> None:
