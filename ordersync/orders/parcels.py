@@ -90,7 +90,7 @@ def uses_parcels(ordered: Sequence[ParcelLine], state: WebshopOrderState,
     """False for the simple case the order-level path handles (see the module docstring)."""
     if known:
         return True
-    if state.invalid:
+    if state.invalid or not ordered:  # no lines to reason about: the order-level path
         return False
     if state.cancelled_lines and not state.cancelled:
         return True
@@ -98,8 +98,8 @@ def uses_parcels(ordered: Sequence[ParcelLine], state: WebshopOrderState,
         return False
     if len(state.parcels) > 1 or not state.completed:
         return True
-    lines = state.parcels[0].lines
-    return bool(lines) and _totals(lines) != _totals(ordered)
+    lines = _totals(state.parcels[0].lines)
+    return bool(lines) and any(lines.get(line.line_id, 0) < line.quantity for line in ordered)
 
 
 def plan(current: OrderStatus, ordered: Sequence[ParcelLine], state: WebshopOrderState,

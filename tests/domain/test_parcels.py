@@ -42,6 +42,7 @@ def test_one_parcel_holding_every_line_keeps_the_order_level_path():
     assert not uses_parcels(ORDERED, whole, [])
     assert not uses_parcels(ORDERED, state(parcel("t1", codes=(CODE_1,)), completed=True), [])
     assert not uses_parcels(ORDERED, state(completed=True), [])
+    assert not uses_parcels((), state(parcel("f1", ("A", 1))), [])  # no lines to reason on
 
 
 def test_partial_several_or_cancelled_lines_take_the_parcel_path():
