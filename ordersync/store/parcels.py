@@ -210,6 +210,16 @@ class ParcelStore:
                       .values(**values))
             _event(s, parcel.order_id, now, level, f"parcel_{state}", message)
 
+    def unconfirmed_orders(self, platform: str, account: str) -> list[int]:
+        """Shipped or cancelled orders in parcels not yet confirmed on the marketplace."""
+        any_parcel = exists().where(OrderParcelRow.order_id == OrderRow.id)
+        with self.store.session() as s:
+            return list(s.scalars(select(OrderRow.id).where(
+                OrderRow.platform == platform, OrderRow.account == account,
+                OrderRow.status.in_((OrderStatus.SHIPPED, OrderStatus.CANCELLED)),
+                OrderRow.marketplace_confirmed_at.is_(None), OrderRow.test.is_(False),
+                any_parcel).order_by(OrderRow.id)))
+
     def complete_orders(self, platform: str, account: str, now: datetime) -> list[int]:
         """Shipped or cancelled orders whose parcels are all settled: confirmed on the
         marketplace (``marketplace_confirmed_at`` and the order-level intent done, so the

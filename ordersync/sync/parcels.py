@@ -30,9 +30,11 @@ from ordersync.orders import (
 )
 from ordersync.orders.parcels import (
     CANCEL,
+    CANCEL_PREFIX,
     SHIP,
     on_marketplace,
     plan,
+    remaining,
     shipped_before,
     uses_parcels,
 )
@@ -201,6 +203,7 @@ def push(ctx: SyncContext, result: Counts) -> None:
     now = ctx.clock()
     store.release_waiting(None, cutoff=now - settings.tracking_wait, now=now,
                           platform=mp.platform, account=mp.account)
+    _cover_rest(ctx, store)
     submitted, after = 0, 0
     while claims := store.claim(mp.platform, mp.account, owner=ctx.owner, now=ctx.clock(),
                                 lease=settings.lease, limit=settings.batch_size,
@@ -213,6 +216,31 @@ def push(ctx: SyncContext, result: Counts) -> None:
         if not _poll(ctx, result):
             break
     store.complete_orders(mp.platform, mp.account, ctx.clock())
+
+
+def _cover_rest(ctx: SyncContext, store: ParcelStore) -> None:
+    """An order in parcels shipped or cancelled by the merchant's action (``ordersync ship`` /
+    ``cancel``) while lines were still open: those lines become one more parcel with the
+    order's code, or line cancellations, so the marketplace hears of them too."""
+    mp = ctx.marketplace
+    for order_id in store.unconfirmed_orders(mp.platform, mp.account):
+        record = ctx.store.get(order_id)
+        parcels = store.of_order(order_id)
+        ordered = [ParcelLine(line.line_id, line.quantity) for line in record.lines]
+        left = remaining(ordered, [line for p in parcels for line in p.lines])
+        if not left:
+            continue
+        if record.status == S.SHIPPED:
+            entries = [ParcelEntry(f"hub:{len(parcels) + 1}", SHIP, left, PENDING,
+                                   record.tracking_number, record.carrier, record.carrier_name)]
+        else:
+            entries = [ParcelEntry(f"{CANCEL_PREFIX}{line.line_id}", CANCEL, (line,), PENDING)
+                       for line in left if f"{CANCEL_PREFIX}{line.line_id}"
+                       not in {p.parcel_id for p in parcels}]
+        store.record(order_id, expected=OrderStatus(record.status), status=None,
+                     entries=entries, coded=(), now=ctx.clock(), messages=[(
+                         "info", f"{record.status} by the merchant with {_text(left)} still "
+                                 "open: sent to the marketplace as well")])
 
 
 def _push_safely(ctx: SyncContext, store: ParcelStore, parcel: ParcelRecord,

@@ -13,6 +13,7 @@ import pytest
 
 from ordersync.orders import OrderStatus
 from ordersync.store.parcels import ParcelStore
+from ordersync.sync.actions import ship
 from tests.sync.test_order_loop import cycle
 from tests.sync.test_platform_matrix import SKUS, Pair, matrix_stack, pair  # noqa: F401
 
@@ -170,3 +171,22 @@ def test_parcel_without_code_waits_then_ships_without_tracking(pair, store):
     record = store.find(pair.marketplace, "sandbox", order_id)
     assert record.status == S.SHIPPED and record.marketplace_confirmed_at is not None
     assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 2, (plate, None): 1})
+
+
+def test_a_partial_order_shipped_by_the_merchants_action_sends_the_rest(pair, store):
+    shopify_only(pair)
+    ctx = pair.stack.context(store, marketplace=pair.marketplace)
+    order_id = pair.place_order(quantity=2)
+    cycle(ctx)
+    mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
+    pair.stack.shopify.fulfill(pair.shop_order(order_id)["id"],
+                               {line_item(pair, order_id, SKUS[0]): 2}, [POSTNL_1], "PostNL")
+    cycle(ctx)
+    assert store.find(pair.marketplace, "sandbox", order_id).status == S.PARTIAL
+
+    ship(ctx, order_id, POSTNL_2)  # the merchant ships the plate outside the shop
+    cycle(ctx)
+
+    assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 2, (plate, POSTNL_2): 1})
+    record = store.find(pair.marketplace, "sandbox", order_id)
+    assert record.status == S.SHIPPED and record.marketplace_confirmed_at is not None
