@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from ordersync.orders import OrderStatus, ParcelLine, check_transition
 from ordersync.orders.parcels import SHIP, KnownParcel
 from ordersync.store.parcel_tables import OrderParcelRow
-from ordersync.store.repository import Action, Store, _event
+from ordersync.store.repository import Action, Store, _event, _insert
 from ordersync.store.tables import OrderRow, RemoteWriteRow
 
 WAITING, PENDING, SUBMITTED, DONE, FAILED, SKIPPED = (
@@ -105,14 +105,16 @@ class ParcelStore:
                             .with_for_update()).scalar_one()
             if row.status != expected:
                 return False
-            for entry in entries:
-                s.add(OrderParcelRow(
-                    order_id=order_id, parcel_id=entry.parcel_id, kind=entry.kind,
-                    lines=[[line.line_id, line.quantity] for line in entry.lines],
-                    tracking_number=entry.tracking_number, carrier=entry.carrier,
-                    carrier_name=entry.carrier_name, shipped_at=now,
-                    waiting_since=now if entry.state == WAITING else None,
-                    state=entry.state, attempts=0, created_at=now, updated_at=now))
+            if entries:  # a parcel an overlapping run recorded first is left as it is
+                s.execute(_insert(self.store.dialect)(OrderParcelRow).values([{
+                    "order_id": order_id, "parcel_id": entry.parcel_id, "kind": entry.kind,
+                    "lines": [[line.line_id, line.quantity] for line in entry.lines],
+                    "tracking_number": entry.tracking_number, "carrier": entry.carrier,
+                    "carrier_name": entry.carrier_name, "shipped_at": now,
+                    "waiting_since": now if entry.state == WAITING else None,
+                    "state": entry.state, "attempts": 0, "created_at": now, "updated_at": now,
+                } for entry in entries]).on_conflict_do_nothing(
+                    index_elements=["order_id", "parcel_id"]))
             for parcel_id, number, carrier, name in coded:
                 s.execute(update(OrderParcelRow).where(
                     OrderParcelRow.order_id == order_id, OrderParcelRow.parcel_id == parcel_id,
