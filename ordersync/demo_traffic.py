@@ -134,8 +134,9 @@ class Traffic:
         self.say(f"shopper placed Shopify order {order['name']}")
 
     def merchant(self) -> None:
-        """Ship Shopify orders a little while after they arrive: most with a code, some
-        without (they wait, then ship without tracking), a few cancelled."""
+        """Ship Shopify orders a little while after they arrive: most with a code (some in
+        two parcels, some partially), some without (they wait, then ship without tracking),
+        a few cancelled."""
         store = self.sandbox.shopify.store
         with store.lock:  # the shop's live orders (its seeded history is older than us)
             orders = list(store.orders.values())
@@ -154,7 +155,8 @@ class Traffic:
         if self.scripted:
             return self._turn(f"merchant:{source}", MERCHANT_SCRIPT)
         roll = self.rng.random()
-        return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
+        return ("code" if roll < 0.45 else "parcels" if roll < 0.55 else "partial"
+                if roll < 0.6 else "none" if roll < 0.9 else "cancel")
 
     def _act(self, order: dict[str, Any], action: str) -> None:
         split = _split(order) if action in ("parcels", "partial") else None

@@ -11,6 +11,7 @@ fulfilled).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from ordersync.sandbox.shopify.store import ShopError, ShopStore
@@ -77,11 +78,13 @@ def cancel_lines(store: ShopStore, order_id: int, lines: Mapping[int, int]) -> J
                     fo.update(status="closed", supported_actions=[], updated_at=now)
             entries.append({"id": store.next_id(), "line_item_id": line_item_id,
                             "quantity": quantity, "restock_type": "cancel",
-                            "location_id": store.location["id"], "line_item": dict(item)})
+                            "location_id": store.location["id"],
+                            "subtotal": float(Decimal(item["price"]) * quantity),
+                            "total_tax": 0.0, "line_item": dict(item)})
         refund = {"id": refund_id, "order_id": order["id"], "created_at": now,
                   "processed_at": now, "note": None, "restock": True,
                   "refund_line_items": entries, "transactions": [], "order_adjustments": []}
-        order["refunds"].append(refund)
+        order.setdefault("refunds", []).append(refund)
         left = any(li["fulfillable_quantity"] > 0 for li in order["line_items"])
         if not left and order["fulfillments"]:
             order["fulfillment_status"] = "fulfilled"
