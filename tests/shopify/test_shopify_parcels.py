@@ -13,6 +13,7 @@ from shopify_helpers import make_order
 from ordersync.connectors.shopify.mapping import order_state
 from ordersync.connectors.shopify.parcels import cancelled_lines_of, parcels_of
 from ordersync.orders import ParcelLine, Tracking
+from ordersync.sandbox.shopify.parcels import line_items
 
 SPECS = Path(os.environ.get("ORDERSYNC_SPECS")
              or Path(__file__).resolve().parents[2].parent / "shared" / "specs")
@@ -71,6 +72,7 @@ def test_connector_reads_two_parcels_and_a_cancelled_line_from_the_twin(connecto
     order = make_order("2001", lines=3)  # quantities 1, 2, 3
     shop_id = connector.create_order(order)
     items = {li["sku"]: li["id"] for li in twin.get(shop_id)["line_items"]}
+    assert line_items(twin.get(shop_id), {"2001-1": 2}) == {items["SKU-1"]: 2}
     twin.cancel_lines(shop_id, {items["SKU-0"]: 1})
     twin.fulfill(shop_id, {items["SKU-1"]: 2}, ["3SABCD1234567", "3SABCD7654321"], "PostNL")
     state = connector.get_order(shop_id)

@@ -19,6 +19,21 @@ from ordersync.sandbox.shopify.store import ShopError, ShopStore
 Json = dict[str, Any]
 
 
+def line_items(order: Json, lines: Mapping[str, int]) -> dict[int, int]:
+    """Marketplace line id -> quantity as Shopify line item id -> quantity (the lines carry
+    the ``_marketplace_line_id`` property the connector writes); for ``ShopMerchant``
+    adapters, whose ``ship(lines=...)`` / ``cancel(lines=...)`` speak marketplace ids."""
+    ids = {}
+    for item in order.get("line_items") or ():
+        for prop in item.get("properties") or ():
+            if prop.get("name") == "_marketplace_line_id":
+                ids[str(prop.get("value"))] = item["id"]
+    missing = sorted(set(lines) - set(ids))
+    if missing:
+        raise KeyError(f"order {order.get('id')} has no line for {', '.join(missing)}")
+    return {ids[line_id]: quantity for line_id, quantity in lines.items()}
+
+
 def _open_fulfillment_orders(store: ShopStore, order_id: int) -> list[Json]:
     return [fo for fo in store.fulfillment_orders.get(order_id, [])
             if fo["status"] in ("open", "in_progress")]
