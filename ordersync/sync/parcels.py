@@ -112,10 +112,9 @@ def apply_state(ctx: SyncContext, record: OrderRecord, state: WebshopOrderState,
         messages.append(note)
     coded = []
     for parcel_id, tracking in decided.coded:
-        entry, note = _entry(ctx, record, parcel_id, SHIP, (), tracking, ())
-        coded.append((parcel_id, tracking.number, entry.carrier, entry.carrier_name))
-        messages.append(("info", f"parcel {parcel_id}: track & trace {tracking.number} "
-                                 "arrived"))
+        carrier, name, level, note = _carrier(ctx, record, tracking)
+        coded.append((parcel_id, tracking.number, carrier, name))
+        messages.append((level, f"parcel {parcel_id}: track & trace arrived; {note}"))
     now = ctx.clock()
     if not store.record(record.id, expected=record.status, status=status, entries=entries,
                         coded=coded, messages=messages, now=now):
@@ -149,24 +148,26 @@ def _entry(ctx: SyncContext, record: OrderRecord, parcel_id: str, kind: str,
         return (ParcelEntry(parcel_id, kind, lines, WAITING),
                 ("info", f"parcel {parcel_id}: {_text(lines)} without track & trace; waiting "
                          f"up to {ctx.settings.tracking_wait} for a code"))
-    settings = ctx.settings
-    ship_to = record.shipping_address.country if record.shipping_address else None
-    found = detect(tracking.number, ship_from=settings.ship_from, ship_to=ship_to,
-                   configured=settings.configured_carriers, named=tracking.company)
-    level, carrier, name = "info", None, None
-    if found.carrier and not found.ambiguous:
-        carrier = found.carrier
-        note = f"{tracking.number} read as {carrier}"
-    else:
-        level = "warning"
-        name = tracking.company or (found.candidates[0].name if found.candidates else None)
-        note = f"carrier of {tracking.number} is unclear; sent as other"
+    carrier, name, level, note = _carrier(ctx, record, tracking)
     if extra:
         level = "warning"
         note += (f"; the parcel has more codes ({', '.join(extra)}): a marketplace shipment "
                  "takes one, the first is sent")
     return (ParcelEntry(parcel_id, kind, lines, PENDING, tracking.number, carrier, name),
             (level, f"parcel {parcel_id}: {_text(lines)}; {note}"))
+
+
+def _carrier(ctx: SyncContext, record: OrderRecord,
+             tracking: Tracking) -> tuple[str | None, str | None, str, str]:
+    """(carrier, name to send with "other", event level, note) detected from the code."""
+    settings = ctx.settings
+    ship_to = record.shipping_address.country if record.shipping_address else None
+    found = detect(tracking.number, ship_from=settings.ship_from, ship_to=ship_to,
+                   configured=settings.configured_carriers, named=tracking.company)
+    if found.carrier and not found.ambiguous:
+        return found.carrier, None, "info", f"{tracking.number} read as {found.carrier}"
+    name = tracking.company or (found.candidates[0].name if found.candidates else None)
+    return None, name, "warning", f"carrier of {tracking.number} is unclear; sent as other"
 
 
 def expire(ctx: SyncContext, record: OrderRecord, result: Counts) -> bool:

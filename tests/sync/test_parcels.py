@@ -190,3 +190,28 @@ def test_a_partial_order_shipped_by_the_merchants_action_sends_the_rest(pair, st
     assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 2, (plate, POSTNL_2): 1})
     record = store.find(pair.marketplace, "sandbox", order_id)
     assert record.status == S.SHIPPED and record.marketplace_confirmed_at is not None
+
+
+def test_a_code_added_later_to_a_waiting_parcel_ships_it_with_that_code(pair, store):
+    shopify_only(pair)
+    ctx = pair.stack.context(store, marketplace=pair.marketplace)
+    order_id = pair.place_order(quantity=2)
+    cycle(ctx)
+    mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
+    shop, shop_id = pair.stack.shopify, pair.shop_order(order_id)["id"]
+    uncoded = shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[1]): 1}, [], None)
+    shop.fulfill(shop_id, None, [POSTNL_1], "PostNL")
+    cycle(ctx)
+    assert store.find(pair.marketplace, "sandbox", order_id).status == S.WAITING
+
+    shop.store.update_tracking(uncoded["id"], {"number": POSTNL_2, "company": "PostNL"})
+    counts = cycle(ctx).counts
+    cycle(ctx)
+
+    assert counts["shipped"] == 1 and counts["pushed"] == 1
+    assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 2, (plate, POSTNL_2): 1})
+    expected = "TNT" if pair.marketplace == "bolcom" else "PostNL"
+    rows = (pair.stack.amazon.shipments_of(order_id) if pair.marketplace == "amazon"
+            else pair.stack.bolcom.shipments_of(order_id))
+    assert {r.get("carrierCode") or r.get("transporterCode") for r in rows} == {expected}
+    assert store.find(pair.marketplace, "sandbox", order_id).status == S.SHIPPED
