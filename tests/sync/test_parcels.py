@@ -14,7 +14,9 @@ import pytest
 from ordersync.orders import OrderStatus
 from ordersync.store.parcels import ParcelStore
 from ordersync.sync.actions import ship
+from tests.sync.test_exactly_once import Crash
 from tests.sync.test_order_loop import cycle
+from tests.sync.test_parcels_exactly_once import crash_when_parcel_written
 from tests.sync.test_platform_matrix import SKUS, Pair, matrix_stack, pair  # noqa: F401
 
 S = OrderStatus
@@ -215,3 +217,25 @@ def test_a_code_added_later_to_a_waiting_parcel_ships_it_with_that_code(pair, st
             else pair.stack.bolcom.shipments_of(order_id))
     assert {r.get("carrierCode") or r.get("transporterCode") for r in rows} == {expected}
     assert store.find(pair.marketplace, "sandbox", order_id).status == S.SHIPPED
+
+
+def test_a_crash_after_a_parcel_write_never_ships_it_twice(pair, store, monkeypatch):
+    shopify_only(pair)
+    ctx = pair.stack.context(store, marketplace=pair.marketplace)
+    order_id = pair.place_order(quantity=2)
+    cycle(ctx)
+    mug, _ = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
+    pair.stack.shopify.fulfill(pair.shop_order(order_id)["id"],
+                               {line_item(pair, order_id, SKUS[0]): 1}, [POSTNL_1], "PostNL")
+    crash_when_parcel_written(monkeypatch)
+    with pytest.raises(Crash):
+        cycle(ctx)
+    later = pair.stack.context(store, marketplace=pair.marketplace, clock=lambda: ctx.clock()
+                               + ctx.settings.lease + timedelta(seconds=1))
+    counts: Counter = Counter()
+    for _ in range(3):
+        counts.update(cycle(later).counts)
+
+    assert counts["reconciled"] == 1 and "pushed" not in counts, counts
+    assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 1})
+    assert shipments(pair, order_id) == 1
