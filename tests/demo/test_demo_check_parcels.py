@@ -4,7 +4,8 @@ code must reach the marketplace, no more; both cases count for coverage."""
 from __future__ import annotations
 
 from ordersync import demo_check as dc
-from ordersync.demo_traffic import _split
+from ordersync.demo_traffic import Traffic, _split
+from ordersync.sandbox.stack import SandboxStack
 from tests.demo.test_demo_check import bol_order, kinds, verdict, world  # noqa: F401
 
 CODE_1, CODE_2 = "3SABCD1234567", "3SABCD7654321"
@@ -67,3 +68,24 @@ def test_the_traffic_splits_an_order_in_two_parcels():
     assert _split({"line_items": [{"id": 1, "quantity": 1}, {"id": 2, "quantity": 1}]}) == (
         {1: 1}, {2: 1})
     assert _split({"line_items": [{"id": 1, "quantity": 1}]}) is None
+
+
+def test_the_merchant_ships_in_two_parcels_or_partially():
+    sandbox = SandboxStack(rate_limits=False, marketplaces=("bolcom",))
+    traffic = Traffic(sandbox, lambda text: None, scripted=True)
+
+    def order(*quantities: int) -> dict:
+        return sandbox.shopify.create_order({"order": {"line_items": [
+            {"title": f"Item {n}", "price": "9.50", "quantity": q}
+            for n, q in enumerate(quantities)]}})
+
+    two, part, single = order(2, 1), order(1, 1), order(1)
+    traffic._act(two, "parcels")
+    traffic._act(part, "partial")
+    traffic._act(single, "parcels")  # one unit: shipped whole, with a code
+    fulfilled = {o["id"]: sandbox.shopify.get(o["id"]) for o in (two, part, single)}
+    assert [len(o["fulfillments"]) for o in fulfilled.values()] == [2, 1, 1]
+    assert [o["fulfillment_status"] for o in fulfilled.values()] == [
+        "fulfilled", "partial", "fulfilled"]
+    assert all(f["tracking_numbers"] for o in fulfilled.values() for f in o["fulfillments"])
+    assert set(traffic.ledger.carriers) == set(fulfilled)
