@@ -26,7 +26,7 @@ from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
 from ordersync.store.parcels import ParcelStore
 from ordersync.store.pending import PendingStore
-from ordersync.sync import parcels
+from ordersync.sync import parcel_push, parcels
 from ordersync.sync.context import SyncContext
 from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
 
@@ -385,7 +385,7 @@ def push_to_marketplace(ctx: SyncContext) -> StepResult:
     """Confirm shipments and seller cancellations on the marketplace, exactly once each."""
     mp, store, settings = ctx.marketplace, ctx.store, ctx.settings
     result = StepResult()
-    parcels.push(ctx, result)  # each parcel and line cancellation on its own
+    parcel_push.push(ctx, result)  # each parcel and line cancellation on its own
     result.merge(_poll_submitted(ctx, Action.CONFIRM_SHIPMENT))
     result.merge(_poll_submitted(ctx, Action.CANCEL_ON_MARKETPLACE))
     submitted = 0
