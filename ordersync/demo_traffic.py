@@ -32,8 +32,9 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("KETTLE-CU", "8712345678944", "Copper kettle", 59.95, 8),
 ]
 # What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
-# every marketplace sees shipments with and without track & trace, and a cancellation.
-MERCHANT_SCRIPT = ("code", "none", "cancel", "code", "none", "code")
+# every marketplace sees shipments with and without track & trace, and a cancellation; then
+# orders shipped in two parcels and shipped partially (the rest stays open).
+MERCHANT_SCRIPT = ("code", "none", "cancel", "parcels", "partial", "code", "none", "code")
 SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
@@ -147,9 +148,10 @@ class Traffic:
         self.say(f"shopper placed {self.sandbox.row.title} order {order['name']}")
 
     def merchant(self) -> None:
-        """Ship the hub's orders a little while after they reach the shop: most with a code,
-        some without (they wait, then ship without tracking), a few cancelled. Through the
-        shop's ``ShopMerchant``, for any registry webshop."""
+        """Ship the hub's orders a little while after they reach the shop: most with a code
+        (some in two parcels, some partially where the shop ships per line), some without
+        (they wait, then ship without tracking), a few cancelled. Through the shop's
+        ``ShopMerchant``, for any registry webshop."""
         merchant, now = self.sandbox.merchant, time.monotonic()
         for reference in list(self.placed):
             found = merchant.orders_for(reference)
@@ -170,11 +172,28 @@ class Traffic:
         if self.scripted:
             return self._turn(f"merchant:{source}", MERCHANT_SCRIPT)
         roll = self.rng.random()
-        return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
+        return ("code" if roll < 0.45 else "parcels" if roll < 0.55 else "partial"
+                if roll < 0.6 else "none" if roll < 0.9 else "cancel")
 
     def _act(self, shop_id: str, action: str) -> None:
         merchant, title = self.sandbox.merchant, self.sandbox.row.title
-        if action == "code":
+        split = None
+        if action in ("parcels", "partial") and self.sandbox.row.per_line is None:
+            split = _split(merchant.lines(shop_id))
+        if action in ("parcels", "partial") and split is None:
+            action = "code"  # one unit cannot be split, or the shop ships whole orders only
+        if split is not None:
+            carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
+                       else self.rng.choice(list(GENERATORS)))
+            codes = [GENERATORS[carrier](self.rng) for _ in range(2)]
+            merchant.ship(shop_id, codes[0], lines=split[0])
+            if action == "parcels":
+                merchant.ship(shop_id, codes[1], lines=split[1])
+            self.ledger.carriers[shop_id] = carrier
+            what = "in two parcels" if action == "parcels" else "partially (the rest waits)"
+            self.say(f"merchant shipped {title} order {shop_id} {what} with "
+                     f"{', '.join(codes[:2 if action == 'parcels' else 1])}")
+        elif action == "code":
             carrier = (self._turn("carrier", tuple(GENERATORS)) if self.scripted
                        else self.rng.choice(list(GENERATORS)))
             code = GENERATORS[carrier](self.rng)
@@ -219,6 +238,18 @@ class Traffic:
                 order_id = planted.json()["AmazonOrderId"]
                 self.ledger.planted[("amazon", order_id)] = flaw
                 self.say(f"planted a malformed Amazon order {order_id} ({flaw})")
+
+
+def _split(ordered: dict[str, int]) -> tuple[dict[str, int], dict[str, int]] | None:
+    """Two parcels of an order's lines ({marketplace line id: quantity}): the first unit (or
+    line), and the rest; None for an order of one unit."""
+    lines = list(ordered.items())
+    if sum(q for _, q in lines) < 2:
+        return None
+    (first, quantity), rest = lines[0], dict(lines[1:])
+    if quantity > 1:
+        rest[first] = quantity - 1
+    return {first: 1 if quantity > 1 else quantity}, rest
 
 
 def _no_zip(order: dict[str, Any]) -> None:

@@ -54,6 +54,10 @@ class ShopMerchant(Protocol):
         """Cancel the order (``lines`` None) or these quantities of its lines."""
         ...
 
+    def lines(self, shop_id: str) -> dict[str, int]:
+        """The order's lines as the shop holds them: marketplace line id -> quantity."""
+        ...
+
     def marks(self, shop_id: str, text: str) -> int:
         """How many of the order's notes and refunds carry ``text`` (the hub tags each write
         it makes on an existing order, e.g. a return's key): 1 = written once."""

@@ -1,12 +1,13 @@
 """What the demo's check reads of a webshop twin, through its merchant: per order, when it was
-created, cancelled or first shipped, and the first track & trace code (the twin's own state).
+created, cancelled or first shipped, the first track & trace code, and where the shop ships per
+line, what each parcel holds (the twin's own state).
 
 A webshop's merchant implements :class:`MerchantFacts` next to ``ShopMerchant`` to be usable as
 the demo's shop (``./run demo --shop NAME``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,6 +19,11 @@ class ShopFacts:
     cancelled: datetime | None
     fulfilled: datetime | None  # the first parcel
     tracking: str | None  # the first code
+    codes: tuple[str, ...] = ()  # every parcel's codes
+    shipped: dict[str, int] = field(default_factory=dict)  # marketplace line -> units shipped
+    parcels_of: dict[str, int] = field(default_factory=dict)  # line -> parcels holding it
+    uncoded: bool = False  # a parcel without a code
+    partial: bool = False  # some lines still to ship
 
 
 @runtime_checkable

@@ -23,7 +23,9 @@ from ordersync.orders import (
 )
 from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
+from ordersync.store.parcels import ParcelStore
 from ordersync.store.pending import PendingStore
+from ordersync.sync import parcel_push, parcels
 from ordersync.sync.context import SyncContext
 from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
 from ordersync.sync.pending import PendingImport
@@ -204,6 +206,8 @@ def _apply_state(
     ctx: SyncContext, record: OrderRecord, state: WebshopOrderState, result: StepResult
 ) -> None:
     try:
+        if parcels.apply_state(ctx, record, state, result):  # partial / several parcels
+            return
         change = on_webshop_state(record.status, state)
         if change is not None:
             _apply(ctx, record, change.status, change.tracking, change.reason, result)
@@ -317,6 +321,8 @@ def expire_waiting(ctx: SyncContext, records: Iterable[OrderRecord]) -> StepResu
 
 def _expire(ctx: SyncContext, record: OrderRecord, result: StepResult) -> None:
     assert record.webshop_order_id is not None
+    if parcels.expire(ctx, record, result):  # an order shipped in parcels
+        return
     try:
         state = ctx.webshop.get_order(record.webshop_order_id)
         tracking = state.tracking[0] if state.tracking else None
@@ -364,6 +370,7 @@ def push_to_marketplace(ctx: SyncContext) -> StepResult:
     """Confirm shipments and seller cancellations on the marketplace, exactly once each."""
     mp, store, settings = ctx.marketplace, ctx.store, ctx.settings
     result = StepResult()
+    parcel_push.push(ctx, result)  # each parcel and line cancellation on its own
     result.merge(_poll_submitted(ctx, Action.CONFIRM_SHIPMENT))
     result.merge(_poll_submitted(ctx, Action.CANCEL_ON_MARKETPLACE))
     submitted = 0
@@ -410,7 +417,8 @@ def _push_batch(
     result: StepResult,
 ) -> int:
     store, submitted = ctx.store, 0
-    live = [r for r in records if not r.test]
+    in_parcels = ParcelStore(store).orders_with_parcels([r.id for r in records])
+    live = [r for r in records if not r.test and r.id not in in_parcels]
     for record in records:
         if record.test:
             store.mark_confirmed(

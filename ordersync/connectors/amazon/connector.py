@@ -276,6 +276,14 @@ class AmazonConnector(FeedOps, FulfillmentOps):
                 "processing; looking again later", platform=self.platform)
         return shipped
 
+    def shipped_quantities(self, order_id: str) -> tuple[dict[str, int], list[str]]:
+        """QuantityShipped per order item (getOrderItems), and the fulfillment feeds still
+        queued or processing that may be the order's (listed first, as in ``is_shipped``)."""
+        in_flight = self.fulfillment_in_flight(order_id)
+        shipped = {str(i.get("OrderItemId")): int(i.get("QuantityShipped") or 0)
+                   for i in self.order_items(order_id) if i.get("OrderItemId")}
+        return shipped, in_flight
+
     def cancel_order(self, order_id: str, line_ids: Collection[str], reason: str) -> WriteReceipt:
         """Not available: Orders v0 has no seller cancellation (the spec's only writes are
         confirmShipment, updateShipmentStatus and updateVerificationStatus)."""

@@ -242,6 +242,15 @@ class BolcomConnector(OfferStock, BolcomReturns):
             return True
         return bool(self._pending_processes(mapping.open_item_ids(order), "CREATE_SHIPMENT"))
 
+    def shipped_quantities(self, order_id: str) -> tuple[dict[str, int], list[str]]:
+        """Units shipped per order item, and the shipment processes still pending for its
+        open items (a lost shipment shows there before it shows in the quantities)."""
+        order = self._order(order_id)
+        shipped = {str(i.get("orderItemId")): int(i.get("quantityShipped") or 0)
+                   for i in mapping.items_of(order)}
+        pending = self._pending_processes(mapping.open_item_ids(order), "CREATE_SHIPMENT")
+        return shipped, sorted(set(pending.values()))
+
     def _pending_processes(self, item_ids: Collection[str], event_type: str) -> dict[str, str]:
         """{item id: process id} of the items with a PENDING process of ``event_type`` (a
         finished one already shows in the order's quantities)."""

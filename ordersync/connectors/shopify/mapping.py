@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from ordersync.connectors.shopify.parcels import cancelled_lines_of, parcels_of
 from ordersync.orders import Address, MarketplaceOrder, OrderLine, Tracking, WebshopOrderState
 from ordersync.orders.limits import tracking_problem
 
 DEFAULT_INVENTORY_BEHAVIOUR = "decrement_ignoring_policy"
 """Marketplace orders are already sold: take the stock, but never refuse the order for it."""
 
-STATE_FIELDS = "id,source_identifier,updated_at,fulfillment_status,cancelled_at,fulfillments"
+STATE_FIELDS = ("id,source_identifier,updated_at,fulfillment_status,cancelled_at,fulfillments,"
+                "line_items,refunds")
 """The ``fields`` a WebshopOrderState needs (smaller pages)."""
 
 _CENT = Decimal("0.01")
@@ -144,8 +146,10 @@ def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
     try:
         tracking = tracking_of(order)
         invalid = tracking_problem(tracking)
-    except (TypeError, AttributeError, ValueError) as exc:
+        parcels, cancelled = parcels_of(order), cancelled_lines_of(order)
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
         tracking, invalid = (), f"fulfillments unreadable ({type(exc).__name__})"
+        parcels, cancelled = (), ()
     return WebshopOrderState(
         webshop_id=str(order["id"]),
         reference=order.get("source_identifier") or None,
@@ -154,4 +158,6 @@ def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
         cancelled=order.get("cancelled_at") is not None,
         tracking=() if invalid else tracking,
         invalid=invalid,
+        parcels=() if invalid else parcels,
+        cancelled_lines=cancelled,
     )

@@ -10,7 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from ordersync.connectors.parsing import MappingError, amount
-from ordersync.orders import Address, ErrorReason, MarketplaceOrder, Tracking, WebshopOrderState
+from ordersync.orders import (
+    Address,
+    ErrorReason,
+    MarketplaceOrder,
+    Parcel,
+    Tracking,
+    WebshopOrderState,
+)
 from ordersync.orders.limits import tracking_problem
 from ordersync.orders.shop import ShopCustomer, ShopLine, ShopOrder, ShopShipping
 
@@ -114,9 +121,19 @@ def tracking_of(entry: Json) -> Tracking:
     return Tracking(number=str(entry.get("tracking_number")), company=company, url=url)
 
 
+def parcels_of(trackings: Sequence[Json]) -> tuple[Parcel, ...]:
+    """One whole-order parcel per Shipment Tracking item: WooCommerce core has no per-line
+    fulfilment and the extension's items carry no line data (tracking_id, provider, number,
+    link, date_shipped only), so a parcel says nothing about which lines it holds."""
+    return tuple(Parcel(parcel_id=str(t.get("tracking_id") or t.get("tracking_number")),
+                        lines=(), tracking=(tracking_of(t),))
+                 for t in trackings if t.get("tracking_number"))
+
+
 def order_state(order: Json, trackings: Sequence[Json] = ()) -> WebshopOrderState:
     """Tracking the hub cannot store (too long, NUL, ...) is dropped and the state marked
-    ``invalid``."""
+    ``invalid``. Line cancellations are not read: WooCommerce shows them only as refunds
+    (``GET /orders/{id}/refunds``), which the hub does not map yet."""
     status = order.get("status")
     updated = gmt(order.get("date_modified_gmt")) or gmt(order.get("date_created_gmt"))
     assert updated is not None
@@ -126,6 +143,7 @@ def order_state(order: Json, trackings: Sequence[Json] = ()) -> WebshopOrderStat
         webshop_id=str(order["id"]), reference=reference_of(order), updated_at=updated,
         completed=status in COMPLETED, cancelled=status in CANCELLED,
         tracking=() if invalid else tracking, invalid=invalid,
+        parcels=() if invalid else parcels_of(trackings),
     )
 
 

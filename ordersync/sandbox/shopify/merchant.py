@@ -3,6 +3,7 @@ order line with or without tracking, add tracking, cancel. In-process, over the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -41,10 +42,25 @@ class ShopifyMerchant:
     def facts(self, shop_id: str) -> ShopFacts:
         order = self.twin.get(shop_id)
         first = (order.get("fulfillments") or [None])[0]
+        items = {li["id"]: _line_id(li) for li in order.get("line_items") or ()}
+        codes: list[str] = []
+        shipped: Counter[str] = Counter()
+        holding: Counter[str] = Counter()
+        uncoded = False
+        for fulfillment in order.get("fulfillments") or ():
+            codes += [c for c in fulfillment.get("tracking_numbers") or () if c not in codes]
+            uncoded = uncoded or not fulfillment.get("tracking_numbers")
+            for line in fulfillment.get("line_items") or ():
+                if (item := items.get(line["id"])) is not None:
+                    shipped[item] += line["quantity"]
+                    holding[item] += 1
         return ShopFacts(str(order["id"]), moment(order["created_at"]) or datetime.now(UTC),
                          moment(order.get("cancelled_at")),
                          moment(first["created_at"]) if first else None,
-                         first.get("tracking_number") if first else None)
+                         first.get("tracking_number") if first else None,
+                         codes=tuple(codes), shipped=dict(shipped), parcels_of=dict(holding),
+                         uncoded=uncoded,
+                         partial=order.get("fulfillment_status") == "partial")
 
     def ship(self, shop_id: str, code: str | None = None, carrier: str | None = None,
              lines: Mapping[str, int] | None = None) -> str:
@@ -74,10 +90,23 @@ class ShopifyMerchant:
         self.twin.add_tracking(shop_id, code, carrier)
 
     def cancel(self, shop_id: str, lines: Mapping[str, int] | None = None) -> None:
-        if lines is not None:
-            raise NotImplementedError("the Shopify twin cancels whole orders only (a line "
-                                      "cancellation is an order edit or refund, not modelled)")
-        self.twin.cancel(shop_id)
+        """The whole order, or these quantities of its lines (a refund with restock type
+        cancel, as Shopify's admin does it for unfulfilled units)."""
+        if lines is None:
+            self.twin.cancel(shop_id)
+            return
+        order = self.twin.get(shop_id)
+        item_of = {_line_id(li): li["id"] for li in order["line_items"]}
+        unknown = sorted(set(lines) - set(item_of))
+        if unknown:
+            raise KeyError(f"order {shop_id} has no marketplace line {', '.join(unknown)}")
+        self.twin.cancel_lines(shop_id, {item_of[k]: q for k, q in lines.items() if q})
+
+    def lines(self, shop_id: str) -> dict[str, int]:
+        """Marketplace line id -> quantity ordered, as the order's line items hold them."""
+        order = self.twin.get(shop_id)
+        return {key: li["quantity"] for li in order["line_items"]
+                if (key := _line_id(li)) is not None}
 
     def marks(self, shop_id: str, text: str) -> int:
         """How often the order carries ``text``: lines of its note, and its refunds' notes."""

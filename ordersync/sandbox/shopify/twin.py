@@ -54,7 +54,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
-from ordersync.sandbox.shopify import listing
+from ordersync.sandbox.shopify import listing, parcels
 from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
 from ordersync.sandbox.shopify.refunds import RefundRoutes
 from ordersync.sandbox.shopify.shop_side import ShopperSide
@@ -147,6 +147,17 @@ class ShopifyTwin(ShopperSide):
     ) -> Json:
         """The merchant ships the order; returns the fulfillment."""
         return self.store.complete(int(order_id), tracking_number, company)
+
+    def fulfill(self, order_id: int | str, lines: dict[int, int] | None = None,
+                tracking_numbers: list[str] | tuple[str, ...] = (),
+                company: str | None = None) -> Json:
+        """The merchant ships some lines ({line_item_id: quantity}; None: every open line)
+        as one fulfillment with any number of tracking numbers (``parcels.fulfill``)."""
+        return parcels.fulfill(self.store, int(order_id), lines, tracking_numbers, company)
+
+    def cancel_lines(self, order_id: int | str, lines: dict[int, int]) -> Json:
+        """The merchant refunds unfulfilled quantities, restock type cancel."""
+        return parcels.cancel_lines(self.store, int(order_id), lines)
 
     def add_tracking(
         self, order_id: int | str, tracking_number: str, company: str | None = None

@@ -69,6 +69,10 @@ class WooCommerceMerchant:
                                       "not cancelled)")
         self.twin.set_status(shop_id, "cancelled")
 
+    def lines(self, shop_id: str) -> dict[str, int]:
+        raise NotImplementedError("WooCommerce ships whole orders: its order lines carry no "
+                                  "marketplace line id the merchant could ship by")
+
     def marks(self, shop_id: str, text: str) -> int:
         """How often the order carries ``text``: its notes, and its refunds' reasons."""
         oid = int(shop_id)

@@ -206,6 +206,17 @@ class WooCommerceTwin:
                                           "tracking_number": tracking_number})
         return self.store.update_order(oid, {"status": "completed"})
 
+    def ship_parcels(self, order_id: int | str, tracking_numbers: list[str] | tuple[str, ...],
+                     provider: str = "PostNL") -> Json:
+        """The merchant ships the order in several boxes: one Shipment Tracking item per
+        code, then completes it (WooCommerce has no per-line fulfilment: each item stands
+        for the whole order)."""
+        oid = int(order_id)
+        for number in tracking_numbers:
+            self.store.add_tracking(oid, {"tracking_provider": provider,
+                                          "tracking_number": number})
+        return self.store.update_order(oid, {"status": "completed"})
+
     def set_status(self, order_id: int | str, status: str) -> Json:
         return self.store.update_order(int(order_id), {"status": status})
 
