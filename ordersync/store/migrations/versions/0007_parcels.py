@@ -1,16 +1,16 @@
 """parcels: one row per webshop parcel or line cancellation of an order, with its push intent
 (issue 12, partial shipments)
 
-Revision ID: 0005_parcels
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_parcels"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
