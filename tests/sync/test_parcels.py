@@ -1,6 +1,8 @@
 """Partial shipments and several parcels on every marketplace x webshop pair, over the served
 twins: each parcel its own marketplace shipment with its own lines and code, ``partial`` until
-every line is decided, a line cancelled and the rest shipped ending right on both sides."""
+every line is decided, a line cancelled and the rest shipped ending right on both sides. The
+webshop side is driven through its ``ShopMerchant``; webshops that ship whole orders only skip
+the per-line cases with their registry row's reason."""
 
 # ruff: noqa: F811  (the matrix's fixtures are imported, and used as arguments)
 
@@ -21,18 +23,11 @@ from tests.sync.test_platform_matrix import SKUS, Pair, matrix_stack, pair  # no
 
 S = OrderStatus
 POSTNL_1, POSTNL_2 = "3SABCD1234567", "3SABCD7654321"
-WOO_NO_LINES = ("WooCommerce has no per-line fulfilment: core orders ship whole and the "
-                "Shipment Tracking items carry no line data")
 
 
-def shopify_only(pair: Pair) -> None:
-    if pair.stack.shop_platform != "shopify":
-        pytest.skip(WOO_NO_LINES)
-
-
-def line_item(pair: Pair, order_id: str, sku: str) -> int:
-    """The Shopify line item id of a SKU's line."""
-    return next(li["id"] for li in pair.shop_order(order_id)["line_items"] if li["sku"] == sku)
+def per_line_only(pair: Pair) -> None:
+    if pair.stack.row.per_line is not None:
+        pytest.skip(pair.stack.row.per_line)
 
 
 def marketplace_line(pair: Pair, order_id: str, sku: str, store) -> str:
@@ -63,20 +58,20 @@ def test_two_parcels_become_two_shipments_with_their_lines_and_codes(pair, store
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    if pair.stack.shop_platform == "shopify":
-        shop = pair.stack.shopify
-        shop_id = pair.shop_order(order_id)["id"]
-        shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[0]): 2}, [POSTNL_1], "PostNL")
-        shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[1]): 1}, [POSTNL_2], "PostNL")
+    merchant, shop_id = pair.stack.merchant, pair.shop_id(order_id)
+    if pair.stack.row.per_line is None:
+        merchant.ship(shop_id, POSTNL_1, "PostNL", lines={mug: 2})
+        merchant.ship(shop_id, POSTNL_2, "PostNL", lines={plate: 1})
+    elif pair.stack.shop_platform == "woocommerce":
+        pair.stack.woocommerce.ship_parcels(shop_id, [POSTNL_1, POSTNL_2])
     else:
-        pair.stack.woocommerce.ship_parcels(pair.shop_order(order_id)["id"],
-                                            [POSTNL_1, POSTNL_2])
+        pytest.skip(pair.stack.row.per_line)
     counts = cycle(ctx).counts
     cycle(ctx)
 
     record = store.find(pair.marketplace, "sandbox", order_id)
     assert record.status == S.SHIPPED and record.marketplace_confirmed_at is not None
-    if pair.stack.shop_platform == "shopify":
+    if pair.stack.row.per_line is None:
         assert counts["parcels"] == 2 and counts["pushed"] == 2
         assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 2, (plate, POSTNL_2): 1})
         assert shipments(pair, order_id) == 2
@@ -88,14 +83,13 @@ def test_two_parcels_become_two_shipments_with_their_lines_and_codes(pair, store
 
 
 def test_partial_fulfilment_is_partial_and_sends_exactly_those_lines(pair, store):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=3)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    shop, shop_id = pair.stack.shopify, pair.shop_order(order_id)["id"]
-    shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[0]): 1}, [POSTNL_1], "PostNL")
-    assert pair.shop_order(order_id)["fulfillment_status"] == "partial"
+    merchant, shop_id = pair.stack.merchant, pair.shop_id(order_id)
+    merchant.ship(shop_id, POSTNL_1, "PostNL", lines={mug: 1})
 
     counts = cycle(ctx).counts
     cycle(ctx)
@@ -105,7 +99,7 @@ def test_partial_fulfilment_is_partial_and_sends_exactly_those_lines(pair, store
     assert record.status == S.PARTIAL and record.marketplace_confirmed_at is None
     assert shipped(pair, order_id) == Counter({(mug, POSTNL_1): 1})
 
-    shop.fulfill(shop_id, None, [POSTNL_2], "PostNL")  # the rest, in a second parcel
+    merchant.ship(shop_id, POSTNL_2, "PostNL")  # the rest, in a second parcel
     counts = cycle(ctx).counts
     cycle(ctx)
 
@@ -121,15 +115,14 @@ def test_partial_fulfilment_is_partial_and_sends_exactly_those_lines(pair, store
 
 
 def test_line_cancelled_and_the_rest_shipped_ends_right_on_both_sides(pair, store):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    shop, shop_id = pair.stack.shopify, pair.shop_order(order_id)["id"]
-    shop.cancel_lines(shop_id, {line_item(pair, order_id, SKUS[1]): 1})
-    shop.fulfill(shop_id, None, [POSTNL_1], "PostNL")
-    assert pair.shop_order(order_id)["fulfillment_status"] == "fulfilled"
+    merchant, shop_id = pair.stack.merchant, pair.shop_id(order_id)
+    merchant.cancel(shop_id, {plate: 1})
+    merchant.ship(shop_id, POSTNL_1, "PostNL")
 
     counts = cycle(ctx).counts
     cycle(ctx)
@@ -150,14 +143,14 @@ def test_line_cancelled_and_the_rest_shipped_ends_right_on_both_sides(pair, stor
 
 
 def test_parcel_without_code_waits_then_ships_without_tracking(pair, store):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    shop, shop_id = pair.stack.shopify, pair.shop_order(order_id)["id"]
-    shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[1]): 1}, [], None)  # no code
-    shop.fulfill(shop_id, None, [POSTNL_1], "PostNL")
+    merchant, shop_id = pair.stack.merchant, pair.shop_id(order_id)
+    merchant.ship(shop_id, None, None, lines={plate: 1})  # no code
+    merchant.ship(shop_id, POSTNL_1, "PostNL")
 
     counts = cycle(ctx).counts
     assert counts["waiting"] == 1 and counts["pushed"] == 1
@@ -176,13 +169,12 @@ def test_parcel_without_code_waits_then_ships_without_tracking(pair, store):
 
 
 def test_a_partial_order_shipped_by_the_merchants_action_sends_the_rest(pair, store):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    pair.stack.shopify.fulfill(pair.shop_order(order_id)["id"],
-                               {line_item(pair, order_id, SKUS[0]): 2}, [POSTNL_1], "PostNL")
+    pair.stack.merchant.ship(pair.shop_id(order_id), POSTNL_1, "PostNL", lines={mug: 2})
     cycle(ctx)
     assert store.find(pair.marketplace, "sandbox", order_id).status == S.PARTIAL
 
@@ -195,18 +187,18 @@ def test_a_partial_order_shipped_by_the_merchants_action_sends_the_rest(pair, st
 
 
 def test_a_code_added_later_to_a_waiting_parcel_ships_it_with_that_code(pair, store):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, plate = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    shop, shop_id = pair.stack.shopify, pair.shop_order(order_id)["id"]
-    uncoded = shop.fulfill(shop_id, {line_item(pair, order_id, SKUS[1]): 1}, [], None)
-    shop.fulfill(shop_id, None, [POSTNL_1], "PostNL")
+    merchant, shop_id = pair.stack.merchant, pair.shop_id(order_id)
+    merchant.ship(shop_id, POSTNL_1, "PostNL", lines={mug: 2})
+    merchant.ship(shop_id, None, None, lines={plate: 1})  # the last parcel, without a code
     cycle(ctx)
     assert store.find(pair.marketplace, "sandbox", order_id).status == S.WAITING
 
-    shop.store.update_tracking(uncoded["id"], {"number": POSTNL_2, "company": "PostNL"})
+    merchant.add_tracking(shop_id, POSTNL_2, "PostNL")  # to the parcel without one
     counts = cycle(ctx).counts
     cycle(ctx)
 
@@ -220,13 +212,12 @@ def test_a_code_added_later_to_a_waiting_parcel_ships_it_with_that_code(pair, st
 
 
 def test_a_crash_after_a_parcel_write_never_ships_it_twice(pair, store, monkeypatch):
-    shopify_only(pair)
+    per_line_only(pair)
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
     mug, _ = (marketplace_line(pair, order_id, sku, store) for sku in SKUS)
-    pair.stack.shopify.fulfill(pair.shop_order(order_id)["id"],
-                               {line_item(pair, order_id, SKUS[0]): 1}, [POSTNL_1], "PostNL")
+    pair.stack.merchant.ship(pair.shop_id(order_id), POSTNL_1, "PostNL", lines={mug: 1})
     crash_when_parcel_written(monkeypatch)
     with pytest.raises(Crash):
         cycle(ctx)
