@@ -31,6 +31,7 @@ from ordersync.http import RetriableError
 from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
+from ordersync.sync.cancellations import cancel_from_marketplace
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 
@@ -67,6 +68,7 @@ create_in_webshop_task = _step("create-in-webshop", sync.create_in_webshop)
 detect_changes_task = _step("detect-webshop-changes", sync.detect_webshop_changes)
 sweep_waiting_task = _step("sweep-waiting", sync.sweep_waiting)
 push_task = _step("push-to-marketplace", sync.push_to_marketplace)
+cancel_task = _step("cancel-from-marketplace", cancel_from_marketplace)
 
 
 @task(name="schedule-tracking-timeouts", cache_policy=NO_CACHE)
@@ -138,6 +140,7 @@ def order_sync(
         steps = {}
         for name, step in (
             ("import", import_orders_task),
+            ("cancel", cancel_task),
             ("create", create_in_webshop_task),
             ("detect", detect_changes_task),
             ("sweep", sweep_waiting_task),

@@ -29,11 +29,22 @@ MEANINGS: dict[str, str] = {
     "manual": "the marketplace has no API for it: handed over to the merchant",
     "still_processing": "accepted by the marketplace, still being processed",
     "test_orders": "test orders not sent to the marketplace",
+    "cancelled_on_marketplace": "orders (or lines) the marketplace cancelled: webshop next",
+    "cancellation_requests_accepted": "buyers' cancellation requests taken on: webshop next",
+    "too_late": "cancelled on the marketplace after it shipped: manual",
+    "cancelled_in_webshop": "cancelled in the webshop for the marketplace (stock back)",
+    "lines_cancelled_in_webshop": "lines cancelled in the webshop for the marketplace",
+    "lines_cancelled": "lines cancelled before the order reached the webshop",
+    "requests_answered": "line cancellation requests accepted on the marketplace",
+    "answer_submitted": "cancellation requests accepted; the marketplace is processing",
 }
 
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "import": ("imported", "quarantined", "cancellation_requests", "pending", "reserved", "paid",
                "pending_cancelled", "reservations_released"),
+    "cancel": ("cancelled_on_marketplace", "cancellation_requests_accepted", "too_late",
+               "cancelled_in_webshop", "lines_cancelled_in_webshop", "reconciled", "manual",
+               "busy", "deferred", "errors"),
     "create": ("created", "reconciled", "busy", "deferred", "errors"),
     "detect": ("shipped", "waiting", "cancelled"),
     "sweep": ("shipped_with_tracking", "shipped_without_tracking"),

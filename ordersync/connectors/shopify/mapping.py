@@ -7,13 +7,21 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ordersync.orders import Address, MarketplaceOrder, OrderLine, Tracking, WebshopOrderState
+from ordersync.orders import (
+    Address,
+    MarketplaceOrder,
+    OrderLine,
+    ParcelLine,
+    Tracking,
+    WebshopOrderState,
+)
 from ordersync.orders.limits import tracking_problem
 
 DEFAULT_INVENTORY_BEHAVIOUR = "decrement_ignoring_policy"
 """Marketplace orders are already sold: take the stock, but never refuse the order for it."""
 
-STATE_FIELDS = "id,source_identifier,updated_at,fulfillment_status,cancelled_at,fulfillments"
+STATE_FIELDS = ("id,source_identifier,updated_at,fulfillment_status,cancelled_at,fulfillments,"
+                "line_items,refunds")
 """The ``fields`` a WebshopOrderState needs (smaller pages)."""
 
 _CENT = Decimal("0.01")
@@ -153,4 +161,31 @@ def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
         cancelled=order.get("cancelled_at") is not None,
         tracking=() if invalid else tracking,
         invalid=invalid,
+        cancelled_lines=cancelled_lines(order),
     )
+
+
+def line_items_by_marketplace_line(order: Mapping[str, Any]) -> dict[str, int]:
+    """{marketplace line id: Shopify line item id}, from the ``_marketplace_line_id`` property
+    the hub puts on every line it creates."""
+    found: dict[str, int] = {}
+    for item in order.get("line_items") or ():
+        for prop in item.get("properties") or ():
+            if isinstance(prop, Mapping) and prop.get("name") == "_marketplace_line_id":
+                found[str(prop.get("value"))] = int(item["id"])
+    return found
+
+
+def cancelled_lines(order: Mapping[str, Any]) -> tuple[ParcelLine, ...]:
+    """Quantities cancelled line by line: refund lines with ``restock_type`` ``cancel``."""
+    try:
+        by_item = {v: k for k, v in line_items_by_marketplace_line(order).items()}
+        out = []
+        for refund in order.get("refunds") or ():
+            for row in refund.get("refund_line_items") or ():
+                line_id = by_item.get(int(row.get("line_item_id") or 0))
+                if row.get("restock_type") == "cancel" and line_id is not None:
+                    out.append(ParcelLine(line_id, int(row.get("quantity") or 0)))
+        return tuple(out)
+    except (TypeError, ValueError, AttributeError):
+        return ()

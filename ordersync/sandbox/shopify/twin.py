@@ -6,7 +6,10 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
   ``limit`` default 50 max 250, ``fields``, ``page_info``; see ``listing``; ordered by id;
   ``Link`` header with rel="next"/"previous" cursors; with ``page_info`` only
   ``limit`` and ``fields`` are allowed, 400 otherwise; a bad ``page_info`` is a 400),
-  ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``,
+  ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``
+  (``restock: true`` puts unfulfilled quantities back in stock), ``POST orders/{id}/refunds.json``
+  (201; ``restock_type: cancel`` lines shrink what is left to fulfil and go back in stock: see
+  ``ordersync.sandbox.shopify.cancelling``),
   ``GET orders/{id}/fulfillment_orders.json``, ``GET orders/{id}/fulfillments.json``,
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
   ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
@@ -52,6 +55,7 @@ from starlette.routing import Route
 
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 from ordersync.sandbox.shopify import listing
+from ordersync.sandbox.shopify.cancelling import Cancelling
 from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
 from ordersync.sandbox.shopify.shop_side import ShopperSide
 from ordersync.sandbox.shopify.store import ShopError, ShopStore, shop_timezone
@@ -122,6 +126,7 @@ class ShopifyTwin(ShopperSide):
         self.bucket_size, self.leak_rate, self.clock = bucket_size, leak_rate, clock
         self.store = ShopStore(shop, clock, shop_timezone(utc_offset_hours))
         self.catalog = Catalog(self.store)  # products.json; orders claim its stock
+        self.cancelling = Cancelling(self.store, self.catalog)  # cancel/refund with restock
         self.controls = TwinControls(rate_limits=rate_limits)
         self._buckets: dict[str, ServerBucket] = {}
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
@@ -221,6 +226,7 @@ class ShopifyTwin(ShopperSide):
             ("POST", "/orders.json", self._create_order),
             ("GET", "/orders/{order_id:int}.json", self._get_order),
             ("POST", "/orders/{order_id:int}/cancel.json", self._cancel_order),
+            ("POST", "/orders/{order_id:int}/refunds.json", self._create_refund),
             ("GET", "/orders/{order_id:int}/fulfillment_orders.json", self._fulfillment_orders),
             ("GET", "/orders/{order_id:int}/fulfillments.json", self._order_fulfillments),
             ("POST", "/fulfillments.json", self._create_fulfillment),
@@ -317,8 +323,13 @@ class ShopifyTwin(ShopperSide):
 
     async def _cancel_order(self, request: Request) -> Response:
         body = await self._body(request, required=False)
-        order = self.store.cancel(request.path_params["order_id"], body.get("reason"))
+        order = self.cancelling.cancel(request.path_params["order_id"], body)
         return _json({"order": self.present(order)})
+
+    async def _create_refund(self, request: Request) -> Response:
+        refund = self.cancelling.refund(request.path_params["order_id"],
+                                        await self._body(request))
+        return _json({"refund": refund}, 201)
 
     @staticmethod
     async def _body(request: Request, required: bool = True) -> Json:
