@@ -29,7 +29,9 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
 ]
 # What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
 # every marketplace sees shipments with and without track & trace, and a cancellation.
-MERCHANT_SCRIPT = ("code", "none", "cancel", "code", "none", "code")
+MERCHANT_SCRIPT = ("code", "none", "cancel", "buyer_cancel", "code", "none", "code")
+# buyer_cancel: before the merchant ships, the buyer cancels on the marketplace (bol.com: a
+# cancellation request; Amazon: the order is cancelled); the hub cancels it in the shop.
 SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
@@ -57,6 +59,7 @@ class Ledger:
     planted: dict[tuple[str, str], str] = field(default_factory=dict)  # (platform, id) -> flaw
     paid_at: dict[str, datetime] = field(default_factory=dict)  # Amazon order id -> paid
     carriers: dict[int, str] = field(default_factory=dict)  # Shopify order id -> GENERATORS key
+    buyer_cancelled: dict[str, datetime] = field(default_factory=dict)  # reference -> when
 
 
 @dataclass
@@ -153,7 +156,8 @@ class Traffic:
         if self.scripted:
             return self._turn(f"merchant:{source}", MERCHANT_SCRIPT)
         roll = self.rng.random()
-        return "code" if roll < 0.6 else "none" if roll < 0.9 else "cancel"
+        return ("code" if roll < 0.6 else "none" if roll < 0.85 else "cancel" if roll < 0.93
+                else "buyer_cancel")
 
     def _act(self, order: dict[str, Any], action: str) -> None:
         if action == "code":
@@ -167,9 +171,25 @@ class Traffic:
             self.sandbox.shopify.complete(order["id"])
             self.say(f"merchant completed Shopify order {order['name']} without "
                      f"track & trace")
+        elif action == "buyer_cancel" and self._buyer_cancels(order):
+            return
         else:
             self.sandbox.shopify.cancel(order["id"])
             self.say(f"merchant cancelled Shopify order {order['name']}")
+
+    def _buyer_cancels(self, order: dict[str, Any]) -> bool:
+        """The buyer of a marketplace order cancels it there before it ships: a bol.com
+        cancellation request, an Amazon cancellation. False for the shop's own orders."""
+        platform, _, order_id = str(order.get("source_identifier") or "").partition(":")
+        if platform == "bolcom":
+            self.sandbox.bolcom.request_cancellation(order_id)
+        elif platform == "amazon":
+            self.sandbox.amazon.buyer_cancel(order_id)
+        else:
+            return False
+        self.ledger.buyer_cancelled[f"{platform}:{order_id}"] = datetime.now(UTC)
+        self.say(f"buyer cancelled {platform} order {order_id} before it shipped")
+        return True
 
     def plant_bad_input(self) -> None:
         """Malformed marketplace orders, through the twins' control APIs (real HTTP)."""
