@@ -225,3 +225,21 @@ def test_crash_between_webshop_cancel_and_commit_cancels_once(shop, store, monke
     assert shop.stock(SKUS[0]) == STOCK and shop.stock(SKUS[1]) == STOCK
     intent = CancelStore(store).state(record.id)
     assert intent is not None and intent["state"] == "done"
+
+
+def test_amazon_buyer_request_cancels_in_the_webshop_then_hands_over(shop, store):
+    """Orders v0 has no seller cancellation: after the webshop cancel (stock back) the order
+    is manual, with the note to cancel it in Seller Central."""
+    if shop.marketplace != "amazon":
+        pytest.skip("Amazon's buyer request (bol.com's is accepted: see above)")
+    ctx = ctx_for(shop, store)
+    order_id = shop.place_order()
+    cycle(ctx)
+    shop.stack.amazon.request_cancellation(order_id)
+
+    cycle(ctx)
+
+    assert shop.cancelled_in_shop(order_id) and shop.stock(SKUS[0]) == STOCK
+    record = store.find("amazon", "sandbox", order_id)
+    assert record.status == S.MANUAL and "Seller Central" in record_error(store, record.id)
+    assert shop.stack.amazon.status_of(order_id) == "Unshipped"
