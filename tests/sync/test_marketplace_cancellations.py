@@ -243,3 +243,19 @@ def test_amazon_buyer_request_cancels_in_the_webshop_then_hands_over(shop, store
     record = store.find("amazon", "sandbox", order_id)
     assert record.status == S.MANUAL and "Seller Central" in record_error(store, record.id)
     assert shop.stack.amazon.status_of(order_id) == "Unshipped"
+
+
+def test_a_request_before_the_first_import_never_reaches_the_webshop(shop, store):
+    if shop.marketplace != "bolcom":
+        pytest.skip("bol.com's cancellation request (Amazon: covered by the listing's Canceled)")
+    ctx = ctx_for(shop, store)
+    order_id = shop.place_order()
+    shop.buyer_cancels(order_id)
+
+    cycle(ctx)
+    cycle(ctx)
+
+    assert shop.shop_orders(order_id) == []
+    assert store.find("bolcom", "sandbox", order_id).status == S.CANCELLED
+    reasons = shop.stack.bolcom.cancellation_reasons(order_id)
+    assert set(reasons.values()) == {"REQUESTED_BY_CUSTOMER"} and len(reasons) == 2
