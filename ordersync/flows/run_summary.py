@@ -37,12 +37,14 @@ MEANINGS: dict[str, str] = {
     "lines_cancelled": "lines cancelled before the order reached the webshop",
     "requests_answered": "line cancellation requests accepted on the marketplace",
     "answer_submitted": "cancellation requests accepted; the marketplace is processing",
+    "requests_lapsed": "buyers asked to cancel after the merchant shipped: it ships",
 }
 
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "import": ("imported", "quarantined", "cancellation_requests", "pending", "reserved", "paid",
                "pending_cancelled", "reservations_released"),
     "cancel": ("cancelled_on_marketplace", "cancellation_requests_accepted", "too_late",
+               "requests_lapsed",
                "cancelled_in_webshop", "lines_cancelled_in_webshop", "reconciled", "manual",
                "busy", "deferred", "errors"),
     "create": ("created", "reconciled", "busy", "deferred", "errors"),

@@ -28,6 +28,7 @@ class Decision:
     cut: dict[str, int]  # line id -> quantity to cancel
     whole: bool
     reason: str
+    lapsed: bool = False  # only the buyer asked, and it shipped: nothing changes
 
 
 def cut_of(lines: Sequence[OrderLine], cancellation: MarketplaceCancellation) -> dict[str, int]:
@@ -64,18 +65,23 @@ def on_marketplace_cancellation(status: OrderStatus, lines: Sequence[OrderLine],
     if status in CANCELLABLE or status == S.PENDING_CANCELLATION:
         return Decision(S.PENDING_CANCELLATION, cut, whole,
                         f"{who}: {what}{note}; cancelling it in the webshop")
+    if status in TOO_LATE and cancellation.requested:  # it ships; the request lapses
+        return Decision(status, cut, whole, lapsed(status, what, note), lapsed=True)
     if status in TOO_LATE:
-        return Decision(S.MANUAL, cut, whole, too_late(status, who, what, note,
-                                                       cancellation.requested))
+        return Decision(S.MANUAL, cut, whole, too_late(status, who, what, note))
     return None
 
 
-def too_late(status: OrderStatus | str, who: str, what: str, note: str, requested: bool) -> str:
-    """The reason a merchant reads when the order shipped before the cancellation came."""
-    todo = ("answer the buyer's request on the marketplace (the order already left)"
-            if requested else "stop or recall the parcel and refund the buyer")
+def too_late(status: OrderStatus | str, who: str, what: str, note: str) -> str:
+    """The reason a merchant reads when the marketplace cancelled an order that shipped."""
     return (f"{who}: {what}{note}, but it was already {status} in the webshop; the hub cannot "
-            f"undo a shipment: {todo}")
+            f"undo a shipment: stop or recall the parcel and refund the buyer")
+
+
+def lapsed(status: OrderStatus | str, what: str, note: str) -> str:
+    """A buyer's request for an order the merchant shipped first: it is not cancelled."""
+    return (f"the buyer asked to cancel {what}{note}, but it was already {status} in the "
+            f"webshop: the shipment goes to the marketplace and the request lapses")
 
 
 def webshop_outcome(state: WebshopOrderState, cut: Mapping[str, int], whole: bool,

@@ -59,9 +59,10 @@ ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.SHIPPED: frozenset({S.ERROR, S.MANUAL, S.RETURNED}),
     # The marketplace (or its buyer) cancelled the order or some lines: the webshop cancel is
     # next. Whole order -> cancelled; some lines -> partial, or back to not_shipped when the
-    # order was not in the webshop yet; shipped meanwhile or not possible -> manual.
+    # order was not in the webshop yet; shipped meanwhile or not possible -> manual, or back
+    # to cancellation_request when only the buyer asked (it ships; the request lapses).
     S.PENDING_CANCELLATION: frozenset(
-        {S.CANCELLED, S.PARTIAL, S.NOT_SHIPPED, S.MANUAL, S.ERROR}
+        {S.CANCELLED, S.PARTIAL, S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.MANUAL, S.ERROR}
     ),
     S.CANCELLED: frozenset({S.MANUAL}),
     S.RETURNED: frozenset({S.MANUAL}),

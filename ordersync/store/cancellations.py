@@ -30,7 +30,7 @@ from ordersync.store.repository import Action, Store, _event, _insert
 from ordersync.store.tables import OrderRow, RemoteWriteRow
 
 S = OrderStatus
-OPEN, DONE, MANUAL = "open", "done", "manual"
+OPEN, DONE, MANUAL, LAPSED = "open", "done", "manual", "lapsed"
 CANCEL_LINES_IN_WEBSHOP = "cancel_lines_in_webshop"  # a remote_writes action
 ANSWER_REQUEST = "answer_cancel_request"  # accept a line-level request on the marketplace
 # Hub statuses whose marketplace order may still be cancelled by the marketplace.
@@ -78,6 +78,18 @@ class CancelStore:
         if decision is None:
             return None
         intent = s.get(MarketplaceCancellationRow, row.id)
+        if decision.lapsed:  # a buyer's request after the order shipped
+            if intent is not None and intent.state == LAPSED:
+                return None
+            if intent is None:
+                s.add(MarketplaceCancellationRow(
+                    order_id=row.id, state=LAPSED, whole=decision.whole, requested=True,
+                    cut=decision.cut, baseline=None, reason=c.reason or None, rounds=1,
+                    created_at=now, updated_at=now))
+            else:
+                intent.state, intent.updated_at = LAPSED, now
+            _event(s, row.id, now, "warning", "cancellation_request_lapsed", decision.reason)
+            return "requests_lapsed"
         if decision.status == S.MANUAL:
             row.status = str(check_transition(row.status, S.MANUAL))
             row.error_reason = str(ErrorReason.CANCELLATION_FAILURE)
@@ -92,13 +104,16 @@ class CancelStore:
             intent.cut, intent.whole = cut, decision.whole or intent.whole
             intent.requested = intent.requested or c.requested
             intent.updated_at = now
+        elif intent is not None and intent.state == LAPSED and c.requested:
+            return None  # the buyer's request lapsed (it shipped); the listing still shows it
         elif intent is not None:  # an earlier round is over: a new one
             intent.state, intent.cut, intent.whole = OPEN, decision.cut, decision.whole
             intent.requested, intent.reason, intent.baseline = c.requested, c.reason, None
             intent.rounds, intent.updated_at = intent.rounds + 1, now
             s.execute(update(RemoteWriteRow).where(
                 RemoteWriteRow.order_id == row.id,
-                RemoteWriteRow.action.in_((CANCEL_LINES_IN_WEBSHOP, ANSWER_REQUEST)),
+                RemoteWriteRow.action.in_((Action.CANCEL_IN_WEBSHOP, CANCEL_LINES_IN_WEBSHOP,
+                                           ANSWER_REQUEST)),
             ).values(state="pending", attempts=0, owner=None, lease_until=None,
                      remote_ref=None, updated_at=now))
         else:
@@ -209,7 +224,41 @@ class CancelStore:
             _event(s, order_id, now, "warning", "cancellation_manual", message)
             return True
 
+    def lapse(self, order_id: int, action: str | None, *, now: datetime,
+              message: str) -> bool:
+        """Only the buyer asked, and the merchant shipped first: the order goes on as a
+        ``cancellation_request`` (the loop confirms its shipment); the request lapses."""
+        with self.store.session() as s:
+            row, intent = self._locked(s, order_id)
+            if row is None or intent is None:
+                return False
+            row.status = str(check_transition(row.status, S.CANCELLATION_REQUEST))
+            row.updated_at = now
+            intent.state, intent.updated_at = LAPSED, now
+            if action is not None:
+                s.execute(update(RemoteWriteRow).where(
+                    RemoteWriteRow.order_id == order_id, RemoteWriteRow.action == action,
+                ).values(state="abandoned", owner=None, lease_until=None,
+                         last_error=message[:2000], updated_at=now))
+            _event(s, order_id, now, "warning", "cancellation_request_lapsed", message)
+            return True
+
     # -- what the other steps ask ---------------------------------------------------------
+
+    def unanswered(self, platform: str, account: str) -> list[OrderRecord]:
+        """Buyer requests cancelled in the hub before they reached the webshop whose answer to
+        the marketplace is still open (a run died while sending it): the push step only
+        follows orders that are in the webshop."""
+        with self.store.session() as s:
+            ids = list(s.scalars(select(OrderRow.id).join(
+                MarketplaceCancellationRow, MarketplaceCancellationRow.order_id == OrderRow.id,
+            ).join(RemoteWriteRow, RemoteWriteRow.order_id == OrderRow.id).where(
+                OrderRow.platform == platform, OrderRow.account == account,
+                OrderRow.status == S.CANCELLED, OrderRow.webshop_order_id.is_(None),
+                MarketplaceCancellationRow.requested.is_(True),
+                RemoteWriteRow.action == Action.CANCEL_ON_MARKETPLACE,
+                RemoteWriteRow.state == "pending")))
+        return self.store._records(OrderRow.id.in_(ids), None) if ids else []
 
     def marketplace_reason(self, order_id: int) -> str | None:
         """REQUESTED_BY_CUSTOMER for an order cancelled because its buyer asked, else None."""

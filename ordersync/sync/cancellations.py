@@ -29,6 +29,7 @@ from ordersync.orders import ErrorReason, MarketplaceCancellation, OrderStatus
 from ordersync.orders.cancellation import (
     REQUESTED_BY_CUSTOMER,
     cancelled_quantities,
+    lapsed,
     too_late,
     webshop_outcome,
 )
@@ -85,6 +86,9 @@ def cancel_from_marketplace(ctx: SyncContext) -> StepResult:
                 order_failed(ctx, pending.record.id, pending.record.external_id,
                              _action(pending), exc)
                 result.add("errors")
+    unanswered = cancels.unanswered(mp.platform, mp.account)
+    if unanswered and push_orders(ctx, Action.CANCEL_ON_MARKETPLACE, unanswered, result):
+        result.add("answer_submitted")
     return result
 
 
@@ -162,8 +166,12 @@ def _cancel_one(ctx: SyncContext, pending: PendingCancel, result: StepResult) ->
     if outcome == "shipped":
         what = "the order" if pending.whole else f"lines {_lines(pending)}"
         note = f" ({pending.reason})" if pending.reason else ""
-        _hand_over(ctx, pending, action, result,
-                   too_late("shipped", _who(pending), what, note, pending.requested))
+        if pending.requested:  # only asked: it ships as the merchant decided
+            if cancels.lapse(record.id, action, now=ctx.clock(),
+                             message=lapsed("shipped", what, note)):
+                result.add("requests_lapsed")
+            return
+        _hand_over(ctx, pending, action, result, too_late("shipped", _who(pending), what, note))
         return
     how = "found cancelled" if outcome == "done" else "cancelled"
     if outcome == "done":

@@ -259,3 +259,23 @@ def test_a_request_before_the_first_import_never_reaches_the_webshop(shop, store
     assert store.find("bolcom", "sandbox", order_id).status == S.CANCELLED
     reasons = shop.stack.bolcom.cancellation_reasons(order_id)
     assert set(reasons.values()) == {"REQUESTED_BY_CUSTOMER"} and len(reasons) == 2
+
+
+def test_a_buyer_request_after_the_merchant_shipped_lapses_and_the_order_ships(shop, store):
+    if shop.marketplace != "bolcom":
+        pytest.skip("bol.com's cancellation request (Amazon's: manual either way)")
+    ctx = ctx_for(shop, store)
+    order_id = shop.place_order()
+    cycle(ctx)
+    shop.buyer_cancels(order_id)
+    shop.complete(order_id, POSTNL)  # the merchant ships before the hub sees the request
+
+    counts = cycle(ctx).counts
+    cycle(ctx)
+
+    assert counts.get("requests_lapsed") == 1, counts
+    record = store.find("bolcom", "sandbox", order_id)
+    assert record.status == S.SHIPPED and record.marketplace_confirmed_at is not None
+    assert {code for code, _ in shop.shipments(order_id)} == {"TNT"}
+    assert any(e["kind"] == "cancellation_request_lapsed" for e in store.events(record.id))
+    assert not shop.cancelled_in_shop(order_id)
