@@ -107,3 +107,11 @@ def test_amazon_buyer_requests():
     assert request.remaining == (("i1", 0),) and request.requested
     assert "Found it cheaper" in request.reason
     assert buyer_requests("A1", items[1:]) == []
+
+
+@pytest.mark.parametrize("status", [S.WAITING, S.SHIPPED])
+def test_a_buyer_request_after_shipping_lapses_without_a_status_change(status):
+    decision = on_marketplace_cancellation(status, LINES, MarketplaceCancellation(
+        "1", (("a", 0), ("b", 0)), requested=True))
+    assert decision.lapsed and decision.status == status
+    assert "the request lapses" in decision.reason
