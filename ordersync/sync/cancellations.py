@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
-from ordersync.orders import ErrorReason, MarketplaceCancellation, OrderStatus
+from ordersync.orders import ErrorReason, MarketplaceCancellation
 from ordersync.orders.cancellation import (
     REQUESTED_BY_CUSTOMER,
     cancelled_quantities,
@@ -129,6 +129,7 @@ def _cancel_one(ctx: SyncContext, pending: PendingCancel, result: StepResult) ->
         elif cancels.lines_cancelled(record.id, None, now=ctx.clock(), in_webshop=False,
                                      message=f"lines {_lines(pending)} cancelled; {note}"):
             result.add("lines_cancelled")
+            _answer_lines(ctx, pending, result)
         return
     action, store, shop = _action(pending), ctx.store, ctx.webshop
     claim = store.claim_writes(action, [record.id], owner=ctx.owner, now=ctx.clock(),
@@ -230,9 +231,11 @@ def _answer_lines(ctx: SyncContext, pending: PendingCancel, result: StepResult) 
     try:
         receipt = mp.cancel_order(record.external_id, list(pending.cut), REQUESTED_BY_CUSTOMER)
     except UnsupportedOperation as exc:  # Amazon: the merchant cancels them in Seller Central
-        message = (f"{exc}; the buyer asked to cancel lines {_lines(pending)} (cancelled in "
-                   f"the webshop): cancel them there by hand; the order is now manual")
-        if PendingStore(store).hand_over(record.id, ANSWER_REQUEST, expected=OrderStatus.PARTIAL,
+        message = (f"{exc}; the buyer asked to cancel lines {_lines(pending)} (taken off the "
+                   f"order in the hub and the webshop): cancel them there by hand; the order "
+                   f"is now manual")
+        if PendingStore(store).hand_over(record.id, ANSWER_REQUEST,
+                                         expected=store.get(record.id).status,
                                          reason=str(_refusal()), message=message,
                                          now=ctx.clock()):
             result.add("manual")
