@@ -267,15 +267,16 @@ class CancelStore:
                 MarketplaceCancellationRow.order_id == order_id)).scalar_one_or_none()
         return REQUESTED_BY_CUSTOMER if requested else None
 
-    def watched_ids(self, platform: str, account: str) -> set[str]:
-        """External ids of the account's orders a marketplace cancellation still concerns
-        (open, or shipped in the webshop and not confirmed yet)."""
+    def watched(self, platform: str, account: str) -> dict[str, datetime]:
+        """{external id: when the hub imported it} of the account's orders a marketplace
+        cancellation still concerns (open, or shipped in the webshop and not confirmed)."""
         with self.store.session() as s:
-            return set(s.scalars(select(OrderRow.external_id).where(
+            rows = s.execute(select(OrderRow.external_id, OrderRow.created_at).where(
                 OrderRow.platform == platform, OrderRow.account == account,
                 (OrderRow.status.in_([str(x) for x in WATCHED]))
                 | ((OrderRow.status == S.SHIPPED)
-                   & OrderRow.marketplace_confirmed_at.is_(None)))))
+                   & OrderRow.marketplace_confirmed_at.is_(None))))
+            return {ext: created for ext, created in rows}
 
     def state(self, order_id: int) -> dict | None:
         """The order's cancellation row (tests, CLI)."""

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -38,7 +38,7 @@ from ordersync.store.actions import ActionStore
 from ordersync.store.cancellations import ANSWER_REQUEST, CANCEL_LINES_IN_WEBSHOP, CancelStore
 from ordersync.store.cancellations import Pending as PendingCancel
 from ordersync.store.pending import PendingStore
-from ordersync.sync.context import SyncContext
+from ordersync.sync.context import OVERLAP_MARGIN, SyncContext
 from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
 from ordersync.sync.steps import StepResult, push_orders
 
@@ -50,10 +50,11 @@ STREAM = "marketplace_cancellations"
 class CancellationSource(Protocol):
     """A marketplace connector that finds cancellations its open-order listing cannot show."""
 
-    def cancellations(self, watched: Collection[str],
+    def cancellations(self, watched: Mapping[str, datetime],
                       since: datetime | None) -> list[MarketplaceCancellation]:
-        """Cancellations of the ``watched`` orders (the hub's open ones) not in the last
-        listing, and buyer requests on orders changed at or after ``since``."""
+        """Cancellations of the ``watched`` orders (the hub's open ones: external id -> when
+        the hub imported it) the open listing cannot show, changed after ``since`` (and after
+        their import)."""
         ...
 
 
@@ -98,8 +99,10 @@ def _detect(ctx: SyncContext, result: StepResult) -> None:
         return
     run_start, cancels = ctx.clock(), CancelStore(ctx.store)
     mark = ctx.store.watermark(settings.name, STREAM)
-    since = (mark - settings.poll_overlap) if mark else run_start - settings.initial_lookback
-    watched = cancels.watched_ids(mp.platform, mp.account)
+    # Each change is to be read once, not every cycle: the margin covers clock skew only
+    # (no run holds what this reads, so the lease's overlap is not needed).
+    since = (mark - OVERLAP_MARGIN) if mark else run_start - settings.initial_lookback
+    watched = cancels.watched(mp.platform, mp.account)
     try:
         found = mp.cancellations(watched, since) if watched else []
     except RetriableError as exc:

@@ -59,6 +59,9 @@ OPEN_STATUSES = ("Pending", "Unshipped", "PartiallyShipped")
 DEFAULT_LOOKBACK = timedelta(days=30)
 MAX_PAGES = 10_000  # a safety stop
 IDS_PER_QUERY = 50  # getOrders AmazonOrderIds maxItems
+# LastUpdateDate has whole seconds and Amazon's clock is not the hub's: a change this close
+# before the hub's import may not be in the items it read then.
+IMPORT_SKEW = timedelta(minutes=2)
 
 
 class AmazonConnector(FeedOps, FulfillmentOps):
@@ -230,15 +233,17 @@ class AmazonConnector(FeedOps, FulfillmentOps):
                 cancellations.extend(mapping.buyer_requests(result.external_id, items))
         return OrderBatch(tuple(found), tuple(rejected), cancellations=tuple(cancellations))
 
-    def cancellations(self, watched: Collection[str],
+    def cancellations(self, watched: Mapping[str, datetime],
                       since: datetime | None = None) -> list[MarketplaceCancellation]:
         """Buyer cancellation requests (``BuyerRequestedCancel`` on the order items) on the
-        watched orders the last listing showed as changed at or after ``since``: their items
-        are read once per change, never every cycle. (A Canceled order comes with the
-        listing itself.)"""
+        watched orders (id -> when the hub imported it) the last listing showed as changed
+        after ``since`` and after their import: the items of an order are read once per
+        change, never every cycle. (A Canceled order comes with the listing itself.)"""
         found: list[MarketplaceCancellation] = []
         for order_id in sorted(set(watched) & set(self.listed_updates) - self._items_read):
-            if since is not None and not _changed_since(self.listed_updates[order_id], since):
+            seen = watched[order_id] - IMPORT_SKEW
+            after = max(since, seen) if since is not None else seen
+            if not _changed_since(self.listed_updates[order_id], after):
                 continue
             try:
                 items = self.order_items(order_id)
