@@ -94,6 +94,7 @@ class MarketOrder:
     refused: list[str] = field(default_factory=list)  # shipments the marketplace refused
     planted: str | None = None  # bad input the traffic planted: what is wrong with it
     placed: datetime | None = None
+    buyer_cancelled: datetime | None = None  # the buyer cancelled on the marketplace
 
     @property
     def reference(self) -> str:
@@ -147,7 +148,8 @@ def read_bolcom(sandbox: SandboxStack, ledger: Ledger) -> list[MarketOrder]:
                  for i in items},
                 [Confirmation(str(r["orderItemId"]), r["quantity"], r["transporterCode"],
                               r["trackAndTrace"]) for r in state.shipments.get(order_id, [])],
-                refused.get(order_id, []), planted, _moment(raw.get("orderPlacedDateTime"))))
+                refused.get(order_id, []), planted, _moment(raw.get("orderPlacedDateTime")),
+                ledger.buyer_cancelled.get(f"bolcom:{order_id}")))
     return out
 
 
@@ -157,14 +159,19 @@ def read_amazon(sandbox: SandboxStack, ledger: Ledger) -> list[MarketOrder]:
     with state.lock:
         for record in state.orders.values():
             planted = ledger.planted.get(("amazon", record.order_id))
-            paid = record.status not in ("Pending", "Canceled") and not planted
+            cancelled_by_buyer = ledger.buyer_cancelled.get(f"amazon:{record.order_id}")
+            paid = (record.status not in ("Pending", "Canceled") or cancelled_by_buyer) \
+                and not planted
             due = ledger.paid_at.get(record.order_id, record.purchased) if paid else None
             out.append(MarketOrder(
                 "amazon", record.order_id, due and due.astimezone(UTC),
                 {i["OrderItemId"]: i["QuantityOrdered"] for i in record.items},
+                {i["OrderItemId"]: i["QuantityOrdered"] if record.status == "Canceled" else 0
+                 for i in record.items},
                 confirmations=[Confirmation(r["orderItemId"], r["quantity"], r["carrierCode"],
                                             r["trackingNumber"]) for r in record.shipments],
-                planted=planted, placed=record.purchased.astimezone(UTC)))
+                planted=planted, placed=record.purchased.astimezone(UTC),
+                buyer_cancelled=cancelled_by_buyer))
     return out
 
 
@@ -244,6 +251,12 @@ def _check_fulfilment(verdict: Verdict, market: MarketOrder, shop: ShopOrder, li
         verdict.fail("confirmed_twice", subject,
                      f"items {twice} confirmed more than once" if twice
                      else f"bol.com refused a repeated shipment: {refused_again[0]}")
+    if (market.buyer_cancelled is not None and shop.cancelled is None
+            and not market.confirmations and shop.fulfilled is None):
+        _due(verdict, now, market.buyer_cancelled + limits.grace, "buyer_cancel_not_in_shop",
+             subject, f"the buyer cancelled at {market.buyer_cancelled:%H:%M:%S}, still open "
+                      f"in the shop")
+        return
     if shop.cancelled is not None:
         if market.confirmations:
             verdict.fail("shipped_but_cancelled", subject, "cancelled in the shop, yet the "
@@ -351,10 +364,13 @@ def check_coverage(markets: Iterable[MarketOrder], shop: Iterable[ShopOrder]) ->
     verdict = Verdict()
     markets, shop = list(markets), list(shop)
     platform_of = {m.reference: m.platform for m in markets}
+    buyer_cancelled = {m.reference for m in markets if m.buyer_cancelled}
     cases: Counter[str] = Counter()
     for order in shop:
         platform = platform_of.get(order.reference, "?")
-        if order.cancelled:
+        if order.cancelled and order.reference in buyer_cancelled:
+            cases[f"{platform} buyer cancelled"] += 1
+        elif order.cancelled:
             cases[f"{platform} cancelled in shop"] += 1
         elif order.fulfilled:
             cases[f"{platform} shipped {'with' if order.tracking else 'without'} T&T"] += 1
@@ -368,7 +384,8 @@ def check_coverage(markets: Iterable[MarketOrder], shop: Iterable[ShopOrder]) ->
         elif len(market.items) > 1:
             cases[f"{market.platform} multi-line"] += 1
     wanted = [f"{p} {case}" for p in ("bolcom", "amazon") for case in (
-        "shipped with T&T", "shipped without T&T", "cancelled in shop", "multi-line")]
+        "shipped with T&T", "shipped without T&T", "cancelled in shop", "buyer cancelled",
+        "multi-line")]
     wanted.append("bolcom bad input")  # Amazon: see Traffic.plant_bad_amazon_input
     wanted += ["shipped in parcels", "shipped partially"]  # on either marketplace
     for case in wanted:

@@ -32,9 +32,12 @@ PRODUCTS = [  # sku, ean, title, price, stock in the shop
     ("KETTLE-CU", "8712345678944", "Copper kettle", 59.95, 8),
 ]
 # What the merchant does with a marketplace order in the shop, in turn (scripted traffic):
-# every marketplace sees shipments with and without track & trace, and a cancellation; then
-# orders shipped in two parcels and shipped partially (the rest stays open).
-MERCHANT_SCRIPT = ("code", "none", "cancel", "parcels", "partial", "code", "none", "code")
+# every marketplace sees shipments with and without track & trace, a cancellation, a buyer's
+# cancellation; then orders shipped in two parcels and shipped partially (the rest stays open).
+# buyer_cancel: before the merchant ships, the buyer cancels on the marketplace (bol.com: a
+# cancellation request; Amazon: the order is cancelled); the hub cancels it in the shop.
+MERCHANT_SCRIPT = ("code", "none", "cancel", "buyer_cancel", "parcels", "partial", "code",
+                   "none", "code")
 SHIP_AFTER = 20.0  # seconds between an order's arrival in the shop and the merchant acting
 
 
@@ -64,6 +67,7 @@ class Ledger:
     carriers: dict[str, str] = field(default_factory=dict)  # shop order id -> GENERATORS key
     # bol.com order id -> (return id, when) of the buyer's return, None: kept (demo_returns)
     returns: dict[str, tuple[str, datetime] | None] = field(default_factory=dict)
+    buyer_cancelled: dict[str, datetime] = field(default_factory=dict)  # reference -> when
 
 
 @dataclass
@@ -82,7 +86,7 @@ class Traffic:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     ledger: Ledger = field(default_factory=Ledger)
     _turns: dict[str, Any] = field(default_factory=dict)
-    _due: dict[str, str] = field(default_factory=dict)  # shop order id -> its marketplace
+    _due: dict[str, str] = field(default_factory=dict)  # shop order id -> its reference
 
     def _turn(self, name: str, cycle: tuple) -> Any:
         """The next element of ``cycle`` for ``name`` (scripted traffic)."""
@@ -160,22 +164,23 @@ class Traffic:
             del self.placed[reference]  # in the shop (twice would be the check's finding)
             for shop_id in found:
                 self.arrived.setdefault(shop_id, now)
-                self._due[shop_id] = reference.split(":")[0]
-        for shop_id, platform in list(self._due.items()):
+                self._due[shop_id] = reference
+        for shop_id, reference in list(self._due.items()):
             if now - self.arrived[shop_id] < SHIP_AFTER:
                 continue
             del self._due[shop_id]
             self.handled.add(shop_id)
-            self._act(shop_id, self._action(platform))
+            self._act(shop_id, self._action(reference.split(":")[0]), reference)
 
     def _action(self, source: str) -> str:
         if self.scripted:
             return self._turn(f"merchant:{source}", MERCHANT_SCRIPT)
         roll = self.rng.random()
-        return ("code" if roll < 0.45 else "parcels" if roll < 0.55 else "partial"
-                if roll < 0.6 else "none" if roll < 0.9 else "cancel")
+        return ("code" if roll < 0.4 else "parcels" if roll < 0.5 else "partial"
+                if roll < 0.55 else "none" if roll < 0.82 else "cancel" if roll < 0.92
+                else "buyer_cancel")
 
-    def _act(self, shop_id: str, action: str) -> None:
+    def _act(self, shop_id: str, action: str, reference: str = "") -> None:
         merchant, title = self.sandbox.merchant, self.sandbox.row.title
         split = None
         if action in ("parcels", "partial") and self.sandbox.row.per_line is None:
@@ -203,9 +208,25 @@ class Traffic:
         elif action == "none":
             merchant.ship(shop_id)
             self.say(f"merchant completed {title} order {shop_id} without track & trace")
+        elif action == "buyer_cancel" and self._buyer_cancels(reference):
+            return
         else:
             merchant.cancel(shop_id)
             self.say(f"merchant cancelled {title} order {shop_id}")
+
+    def _buyer_cancels(self, reference: str) -> bool:
+        """The buyer of a marketplace order (``platform:id``) cancels it there before it
+        ships: a bol.com cancellation request, an Amazon cancellation. False otherwise."""
+        platform, _, order_id = reference.partition(":")
+        if platform == "bolcom":
+            self.sandbox.bolcom.request_cancellation(order_id)
+        elif platform == "amazon":
+            self.sandbox.amazon.buyer_cancel(order_id)
+        else:
+            return False
+        self.ledger.buyer_cancelled[f"{platform}:{order_id}"] = datetime.now(UTC)
+        self.say(f"buyer cancelled {platform} order {order_id} before it shipped")
+        return True
 
     def plant_bad_input(self) -> None:
         """Malformed marketplace orders, through the twins' control APIs (real HTTP)."""

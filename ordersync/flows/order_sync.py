@@ -31,6 +31,7 @@ from ordersync.http import RetriableError
 from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
+from ordersync.sync.cancellations import cancel_from_marketplace
 from ordersync.sync.returns import sync_returns
 from ordersync.sync.test_orders import cleanup_test_orders
 
@@ -71,6 +72,7 @@ sweep_waiting_task = _step("sweep-waiting", sync.sweep_waiting)
 push_task = _step("push-to-marketplace", sync.push_to_marketplace)
 cleanup_task = _step("cleanup-test-orders", cleanup_test_orders)
 returns_task = _step("returns", sync_returns)  # import, register in the webshop, handle
+cancel_task = _step("cancel-from-marketplace", cancel_from_marketplace)
 
 
 @task(name="schedule-tracking-timeouts", cache_policy=NO_CACHE)
@@ -143,6 +145,7 @@ def order_sync(
         steps = {}
         for name, step in (
             ("import", import_orders_task),
+            ("cancel", cancel_task),
             ("create", create_in_webshop_task),
             ("detect", detect_changes_task),
             ("sweep", sweep_waiting_task),

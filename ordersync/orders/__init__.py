@@ -2,6 +2,7 @@
 
 from ordersync.orders.model import (
     Address,
+    MarketplaceCancellation,
     MarketplaceOrder,
     OrderBatch,
     OrderLine,
@@ -29,6 +30,7 @@ __all__ = [
     "Address",
     "ErrorReason",
     "InvalidTransition",
+    "MarketplaceCancellation",
     "MarketplaceOrder",
     "OrderBatch",
     "OrderLine",

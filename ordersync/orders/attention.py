@@ -97,9 +97,10 @@ UNKNOWN_ERROR = Advice("the order failed", "read the order's events (ordersync e
 
 PROBLEM_ADVICE: dict[Problem, Advice] = {
     Problem.MANUAL: Advice(
-        "the marketplace has no API for this",
-        "do it by hand on the marketplace (Amazon: cancel the order in Seller Central); the "
-        "hub no longer acts on the order",
+        "the hub cannot do this by API (a marketplace without the API, a cancellation after "
+        "the order shipped, a webshop that cannot cancel single lines)",
+        "do it by hand where the reason says (Amazon: cancel the order in Seller Central; "
+        "shipped: recall the parcel or refund the buyer); the hub no longer acts on the order",
     ),
     Problem.CARRIER_UNCLEAR: Advice(
         "the carrier of the track & trace code is unclear; the shipment was sent as 'other'",

@@ -85,12 +85,29 @@ class Quarantined:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketplaceCancellation:
+    """A known order the marketplace (or its buyer) cancelled, wholly or line by line.
+
+    ``remaining`` holds, per line the cancellation touches, the quantity the buyer still
+    gets (0: the line is cancelled); lines not named keep their quantity. ``requested``: the
+    buyer asked and the seller answers (bol.com cancellationRequest, Amazon
+    BuyerRequestedCancel); else the marketplace has cancelled already."""
+
+    external_id: str
+    remaining: tuple[tuple[str, int], ...] = ()  # (line id, quantity left)
+    requested: bool = False
+    reason: str = ""
+    whole: bool = False  # every line, whatever ``remaining`` says (e.g. Amazon Canceled)
+
+
+@dataclass(frozen=True, slots=True)
 class OrderBatch:
     """One page of marketplace orders: the good ones, and the ones set aside."""
 
     orders: tuple[MarketplaceOrder, ...] = ()
     rejected: tuple[Quarantined, ...] = ()
     cancellation_requests: tuple[str, ...] = ()  # known order ids whose buyer asked to cancel
+    cancellations: tuple[MarketplaceCancellation, ...] = ()  # known orders, see above
 
 
 @dataclass(frozen=True, slots=True)

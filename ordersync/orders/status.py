@@ -45,14 +45,25 @@ _OPEN = {S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.PARTIAL}
 ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING: frozenset({S.NOT_SHIPPED, S.CANCELLED, S.ERROR, S.MANUAL}),
     S.NOT_SHIPPED: frozenset(
-        {S.WAITING, S.SHIPPED, S.PARTIAL, S.CANCELLATION_REQUEST, S.CANCELLED, S.MANUAL, S.ERROR}
+        {S.WAITING, S.SHIPPED, S.PARTIAL, S.CANCELLATION_REQUEST, S.PENDING_CANCELLATION,
+         S.CANCELLED, S.MANUAL, S.ERROR}
     ),
-    S.CANCELLATION_REQUEST: frozenset({S.WAITING, S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
-    S.PARTIAL: frozenset({S.WAITING, S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
+    S.CANCELLATION_REQUEST: frozenset(
+        {S.WAITING, S.SHIPPED, S.PENDING_CANCELLATION, S.CANCELLED, S.MANUAL, S.ERROR}
+    ),
+    S.PARTIAL: frozenset(
+        {S.WAITING, S.SHIPPED, S.PENDING_CANCELLATION, S.CANCELLED, S.MANUAL, S.ERROR}
+    ),
     S.WAITING: frozenset({S.SHIPPED, S.CANCELLED, S.MANUAL, S.ERROR}),
     # error: the marketplace rejected the shipment; returned: the buyer sent it back
     S.SHIPPED: frozenset({S.ERROR, S.MANUAL, S.RETURNED}),
-    S.PENDING_CANCELLATION: frozenset({S.CANCELLED, S.MANUAL, S.ERROR}),
+    # The marketplace (or its buyer) cancelled the order or some lines: the webshop cancel is
+    # next. Whole order -> cancelled; some lines -> partial, or back to not_shipped when the
+    # order was not in the webshop yet; shipped meanwhile or not possible -> manual, or back
+    # to cancellation_request when only the buyer asked (it ships; the request lapses).
+    S.PENDING_CANCELLATION: frozenset(
+        {S.CANCELLED, S.PARTIAL, S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.MANUAL, S.ERROR}
+    ),
     S.CANCELLED: frozenset({S.MANUAL}),
     S.RETURNED: frozenset({S.MANUAL}),
     S.MANUAL: frozenset(),  # terminal: the merchant took over

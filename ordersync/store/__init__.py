@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from ordersync.store import (
+    cancel_tables,  # noqa: F401  (registers the marketplace cancellations table)
     parcel_tables,  # noqa: F401  (registers the parcels table)
     return_tables,  # noqa: F401  (registers the returns table)
     shop_tables,  # noqa: F401  (registers the shop import tables)

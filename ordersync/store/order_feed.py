@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from ordersync.orders import OrderStatus
 from ordersync.orders.attention import Problem, Thresholds
+from ordersync.store.cancellations import ANSWER_REQUEST
 from ordersync.store.repository import Action, Store
 from ordersync.store.tables import OrderEventRow, OrderRow
 
@@ -36,9 +37,14 @@ _KIND_OUTCOMES = {
     "cancelled": "cancelled",
     "overdue_waiting": "overdue",
     "overdue_not_shipped": "overdue",
+    "pending_cancellation": "pending_cancellation",  # cancelled on the marketplace
+    "lines_cancelled": "partial",
+    "cancelled_too_late": "manual",  # cancelled on the marketplace after it shipped
+    "cancellation_manual": "manual",  # the webshop could not (or no longer) cancel it
+    "cancellation_request_lapsed": "cancellation_request",  # shipped before the request
 }
 _WRITE_KINDS = frozenset({Action.CONFIRM_SHIPMENT, Action.CANCEL_ON_MARKETPLACE,
-                          Action.CANCEL_IN_WEBSHOP})
+                          Action.CANCEL_IN_WEBSHOP, ANSWER_REQUEST})
 OVERDUE_KINDS = {S.WAITING: Problem.OVERDUE_WAITING, S.NOT_SHIPPED: Problem.OVERDUE_NOT_SHIPPED}
 
 

@@ -90,7 +90,8 @@ class PendingImport:
                 rejected.append(bad)
         if pending:
             self._pending(pending)
-        return OrderBatch(tuple(new), tuple(rejected), batch.cancellation_requests)
+        return OrderBatch(tuple(new), tuple(rejected), batch.cancellation_requests,
+                          batch.cancellations)
 
     def saved(self, batch: OrderBatch) -> None:
         """After the normal import stored ``batch``: reserved orders in it are imported."""

@@ -23,6 +23,7 @@ from ordersync.orders import (
 )
 from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
+from ordersync.store.cancellations import CancelStore
 from ordersync.store.parcels import ParcelStore
 from ordersync.store.pending import PendingStore
 from ordersync.sync import parcel_push, parcels
@@ -54,6 +55,10 @@ def import_orders(ctx: SyncContext) -> StepResult:
             result.add("imported", saved.created + saved.repaired)
             result.add("quarantined", saved.quarantined)
             result.add("cancellation_requests", saved.cancellation_requests)
+            for outcome, n in CancelStore(store).record(
+                    batch.cancellations, platform=mp.platform, account=mp.account,
+                    now=ctx.clock()).items():
+                result.add(outcome, n)
         return result.merge(pending.finish())
     except AuthError as exc:
         raise auth_failed(ctx, exc) from None
@@ -541,8 +546,10 @@ def _confirm(ctx: SyncContext, record: OrderRecord):
 
 
 def _cancel(ctx: SyncContext, record: OrderRecord):
+    """A seller cancellation; REQUESTED_BY_CUSTOMER when it answers the buyer's request."""
+    reason = CancelStore(ctx.store).marketplace_reason(record.id) or ctx.settings.cancel_reason
     return ctx.marketplace.cancel_order(
-        record.external_id, [line.line_id for line in record.lines], ctx.settings.cancel_reason
+        record.external_id, [line.line_id for line in record.lines], reason
     )
 
 

@@ -125,8 +125,8 @@ def test_first_request_parameters(served, twin) -> None:
         fetch_all(conn)
     assert seen[0] == {
         "MarketplaceIds": "A1805IZSGTT6HS", "LastUpdatedAfter": "2024-05-01T12:00:00Z",
-        "OrderStatuses": "Pending,Unshipped,PartiallyShipped", "FulfillmentChannels": "MFN",
-        "MaxResultsPerPage": "100"}
+        "OrderStatuses": "Pending,Unshipped,PartiallyShipped,Canceled",
+        "FulfillmentChannels": "MFN", "MaxResultsPerPage": "100"}
     default = datetime.fromisoformat(seen[1]["LastUpdatedAfter"].replace("Z", "+00:00"))
     assert abs(datetime.now(UTC) - timedelta(days=30) - default) < timedelta(minutes=5)
 

@@ -14,11 +14,13 @@ from typing import Any
 
 from ordersync import sync
 from ordersync.http import RetriableError
+from ordersync.sync.cancellations import cancel_from_marketplace
 from tests.chaos.world import LEASE, World, clean, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TASK_RETRIES = 2  # as ordersync.flows.order_sync retries a step on a RetriableError
-STEPS = (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes,
+STEPS = (sync.import_orders, cancel_from_marketplace, sync.create_in_webshop,
+         sync.detect_webshop_changes,
          sync.sweep_waiting, sync.push_to_marketplace)
 
 

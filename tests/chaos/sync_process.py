@@ -35,6 +35,7 @@ from ordersync.sandbox.stack import (
 )
 from ordersync.sandbox.webshops import webshop as registry_row
 from ordersync.store import Store
+from ordersync.sync.cancellations import cancel_from_marketplace
 from tests.chaos.world import settings
 
 SEEN = [0]  # HTTP requests this process sent
@@ -82,7 +83,7 @@ def main(marketplaces: str, shop: str, mp_urls: str, shop_url: str, database_url
     for _ in range(int(cycles)):
         for ctx in contexts:
             result = sync.StepResult()
-            for step in (sync.import_orders, sync.create_in_webshop,
+            for step in (sync.import_orders, cancel_from_marketplace, sync.create_in_webshop,
                          sync.detect_webshop_changes, sync.sweep_waiting,
                          sync.push_to_marketplace):
                 result.merge(step(ctx))

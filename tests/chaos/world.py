@@ -165,7 +165,7 @@ class World:
         for (marketplace, order_id), plan in self.orders.items():
             n = len(self.shop_orders(marketplace, order_id))
             ref = f"{marketplace}:{order_id}"
-            if n == 0:
+            if n == 0 and plan.action != EARLY_REQUEST:  # accepted before it reached the shop
                 report["lost"].append(ref)
             elif n > 1:
                 report["duplicates"].append(ref)

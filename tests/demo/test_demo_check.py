@@ -313,3 +313,25 @@ def test_an_order_named_in_error_for_the_merchant_is_not_a_program_error():
              "execution: KeyError('value_limit')")
     assert dc.log_errors([report]) == []
     assert len(dc.log_errors([report, crash])) == 1
+
+
+def test_a_buyer_cancellation_must_reach_the_shop(world):
+    sandbox, ledger = world
+    bol = bol_order(sandbox)
+    amz = sandbox.amazon.place_order([{"sku": "MUG"}])
+    shop_ids = [in_shop(sandbox, f"bolcom:{bol}"), in_shop(sandbox, f"amazon:{amz}")]
+    sandbox.bolcom.request_cancellation(bol)
+    sandbox.amazon.buyer_cancel(amz)
+    ledger.buyer_cancelled.update({f"bolcom:{bol}": datetime.now(UTC),
+                                   f"amazon:{amz}": datetime.now(UTC)})
+    assert kinds(verdict(sandbox, ledger)) == ["buyer_cancel_not_in_shop"] * 2
+    for shop_id in shop_ids:
+        sandbox.shopify.cancel(shop_id)
+    assert kinds(verdict(sandbox, ledger)) == ["never_cancelled"]  # bol.com's request open
+    state = sandbox.bolcom.state
+    state.poll(state.cancel(state.orders[bol]["orderItems"][0]["orderItemId"],
+                            "REQUESTED_BY_CUSTOMER").id)
+    assert verdict(sandbox, ledger).findings == []  # a cancelled Amazon order is no unpaid one
+    markets = dc.read_bolcom(sandbox, ledger) + dc.read_amazon(sandbox, ledger)
+    cases = dc.check_coverage(markets, dc.read_shop(sandbox, ledger)).figures["cases"]
+    assert cases["bolcom buyer cancelled"] == cases["amazon buyer cancelled"] == 1

@@ -44,6 +44,7 @@ from ordersync.http import (
 )
 from ordersync.http.paging import Page, paginate
 from ordersync.orders import (
+    MarketplaceCancellation,
     MarketplaceOrder,
     OrderBatch,
     ProcessResult,
@@ -58,6 +59,9 @@ log = logging.getLogger("ordersync.connectors.amazon")
 OPEN_STATUSES = ("Pending", "Unshipped", "PartiallyShipped")
 DEFAULT_LOOKBACK = timedelta(days=30)
 IDS_PER_QUERY = 50  # getOrders AmazonOrderIds maxItems
+# LastUpdateDate has whole seconds and Amazon's clock is not the hub's: a change this close
+# before the hub's import may not be in the items it read then.
+IMPORT_SKEW = timedelta(minutes=2)
 
 
 class AmazonConnector(FeedOps, FulfillmentOps):
@@ -93,6 +97,8 @@ class AmazonConnector(FeedOps, FulfillmentOps):
             for op, (rate, burst) in RATE_LIMITS.items()
         }
         self.listed_statuses: dict[str, str] = {}
+        self.listed_updates: dict[str, str] = {}  # open order id -> LastUpdateDate listed
+        self._items_read: set[str] = set()  # orders whose items the last listing read
         self._own_feeds: dict[str, str] = {}  # fulfillment feedId -> order, sent by this instance
         common = {"platform": self.platform, "limiter": Unlimited(), "transport": transport,
                   "sleep": sleep}
@@ -191,20 +197,29 @@ class AmazonConnector(FeedOps, FulfillmentOps):
             "FulfillmentChannels": "MFN",
             "MaxResultsPerPage": 100,
         }
-        self.listed_statuses = {}
+        params["OrderStatuses"] = ",".join((*OPEN_STATUSES, mapping.CANCELED))
+        self.listed_statuses, self.listed_updates, self._items_read = {}, {}, set()
         for orders in self._order_pages(params):
             ids = [str(o["AmazonOrderId"]) for o in orders if o.get("AmazonOrderId")]
-            self.listed_statuses.update(
-                (str(o["AmazonOrderId"]), str(o.get("OrderStatus")))
-                for o in orders if o.get("AmazonOrderId"))
+            for o in orders:  # a Canceled order is not open: the pending flow asks for it
+                if o.get("AmazonOrderId") and o.get("OrderStatus") != mapping.CANCELED:
+                    self.listed_statuses[str(o["AmazonOrderId"])] = str(o.get("OrderStatus"))
+                    self.listed_updates[str(o["AmazonOrderId"])] = str(
+                        o.get("LastUpdateDate") or "")
             known_ids = known(ids) if ids else set()
             yield self._batch(orders, known_ids)
 
     def _batch(self, orders: list[dict[str, Any]], known_ids: set[str]) -> OrderBatch:
         found: list[MarketplaceOrder] = []
         rejected: list[Quarantined] = []
+        cancellations: list[MarketplaceCancellation] = []
         for order in orders:
             order_id = order.get("AmazonOrderId")
+            if order.get("OrderStatus") == mapping.CANCELED:  # never imported; known: cancel
+                if order_id and str(order_id) in known_ids:
+                    cancellations.append(MarketplaceCancellation(
+                        str(order_id), whole=True, reason="cancelled on Amazon"))
+                continue
             if order_id and str(order_id) in known_ids:
                 continue
             try:
@@ -213,9 +228,31 @@ class AmazonConnector(FeedOps, FulfillmentOps):
                 log.warning("amazon: items of order %s not found; skipped",
                             printable(order_id, 200))
                 continue
+            self._items_read.add(str(order_id))
             result = mapping.order_or_quarantine(order, items, self.account)
             (found if isinstance(result, MarketplaceOrder) else rejected).append(result)  # type: ignore[arg-type]
-        return OrderBatch(tuple(found), tuple(rejected))
+            if isinstance(result, MarketplaceOrder):
+                cancellations.extend(mapping.buyer_requests(result.external_id, items))
+        return OrderBatch(tuple(found), tuple(rejected), cancellations=tuple(cancellations))
+
+    def cancellations(self, watched: Mapping[str, datetime],
+                      since: datetime | None = None) -> list[MarketplaceCancellation]:
+        """Buyer cancellation requests (``BuyerRequestedCancel`` on the order items) on the
+        watched orders (id -> when the hub imported it) the last listing showed as changed
+        after ``since`` and after their import: the items of an order are read once per
+        change, never every cycle. (A Canceled order comes with the listing itself.)"""
+        found: list[MarketplaceCancellation] = []
+        for order_id in sorted(set(watched) & set(self.listed_updates) - self._items_read):
+            seen = watched[order_id] - IMPORT_SKEW
+            after = max(since, seen) if since is not None else seen
+            if not _changed_since(self.listed_updates[order_id], after):
+                continue
+            try:
+                items = self.order_items(order_id)
+            except NotFound:
+                continue
+            found.extend(mapping.buyer_requests(order_id, items))
+        return found
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """The raw Order (getOrder payload)."""
@@ -350,6 +387,17 @@ class AmazonConnector(FeedOps, FulfillmentOps):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _changed_since(stamp: str, since: datetime) -> bool:
+    """A LastUpdateDate at or after ``since`` (an unreadable one counts as changed)."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment >= since
 
 
 __all__ = ["AmazonConnector", "UnsupportedOperation"]

@@ -14,6 +14,7 @@ from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
     ErrorReason,
+    MarketplaceCancellation,
     MarketplaceOrder,
     OrderLine,
     ProcessResult,
@@ -238,3 +239,28 @@ def feed_result(feed: Mapping[str, Any]) -> ProcessResult:
     status = str(feed.get("processingStatus", ""))
     state = _FEED_STATES.get(status, "pending")
     return ProcessResult(state, None if state != "failure" else f"feed {status}")
+
+
+def buyer_requests(order_id: str, items: Sequence[Any]) -> list[MarketplaceCancellation]:
+    """The buyer's cancellation request on these OrderItems (``BuyerRequestedCancel.
+    IsBuyerRequestedCancel`` "true"): the requested items, nothing left of them."""
+    asked, reasons = [], []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        request = item.get("BuyerRequestedCancel")
+        if not isinstance(request, Mapping):
+            continue
+        if str(request.get("IsBuyerRequestedCancel", "")).lower() != "true":
+            continue
+        line_id = _text(item.get("OrderItemId"))
+        if line_id:
+            asked.append((line_id, 0))
+            if _text(request.get("BuyerCancelReason")):
+                reasons.append(str(request["BuyerCancelReason"]))
+    if not asked:
+        return []
+    reason = "buyer requested cancellation on Amazon"
+    if reasons:
+        reason += f": {printable(reasons[0], 200)}"
+    return [MarketplaceCancellation(order_id, tuple(asked), requested=True, reason=reason)]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +30,7 @@ from ordersync.http import (
 )
 from ordersync.http.paging import numbered
 from ordersync.orders import (
+    MarketplaceCancellation,
     MarketplaceOrder,
     OrderBatch,
     ProcessResult,
@@ -40,6 +43,8 @@ log = logging.getLogger("ordersync.connectors.bolcom")
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
 PAGE_SIZE = 50  # fixed by bol.com: a shorter page is the last one
+MAX_CHANGE_INTERVAL = 60  # change-interval-minute's maximum (spec)
+CHANGE_HISTORY = timedelta(days=90)  # latest-change-date: "up to 3 months of history"
 
 
 class BolcomConnector(OfferStock, BolcomReturns):
@@ -64,6 +69,7 @@ class BolcomConnector(OfferStock, BolcomReturns):
     ) -> None:
         self.account = account
         self.fulfilment_method = fulfilment_method
+        self._clock = clock
         self.auth = BolcomAuth(client_id, client_secret, login_url=login_url, clock=clock)
         self._limiters: dict[str, RateLimiter | Unlimited] = {
             group: (
@@ -152,6 +158,7 @@ class BolcomConnector(OfferStock, BolcomReturns):
         orders: list[MarketplaceOrder] = []
         rejected: list[Quarantined] = []
         cancels: list[str] = []
+        cancellations: list[MarketplaceCancellation] = []
         for summary in reduced:
             order_id = summary.get("orderId")
             if not order_id:
@@ -161,6 +168,7 @@ class BolcomConnector(OfferStock, BolcomReturns):
             if order_id in known_ids:
                 if mapping.has_cancellation_request(summary):
                     cancels.append(order_id)
+                cancellations.extend(mapping.cancellations_of(summary))
                 continue
             try:
                 detail = self._order(order_id)
@@ -171,7 +179,43 @@ class BolcomConnector(OfferStock, BolcomReturns):
                 detail, self.account, order_id, summary.get("orderPlacedDateTime")
             )
             (orders if isinstance(result, MarketplaceOrder) else rejected).append(result)  # type: ignore[arg-type]
-        return OrderBatch(tuple(orders), tuple(rejected), tuple(cancels))
+            if isinstance(result, MarketplaceOrder) and result.cancellation_requested:
+                cancellations.extend(mapping.cancellations_of(detail))
+        return OrderBatch(tuple(orders), tuple(rejected), tuple(cancels), tuple(cancellations))
+
+    def cancellations(self, watched: Collection[str],
+                      since: datetime | None = None) -> list[MarketplaceCancellation]:
+        """What bol.com cancelled, or buyers asked to cancel, of the watched orders since
+        ``since``: the orders listing of every status filtered on the items' latest change
+        (``change-interval-minute`` when ``since`` is within the hour, else
+        ``latest-change-date`` per day, at most 3 months). The open listing cannot show it:
+        a cancelled item (or order) leaves it."""
+        wanted, found = set(watched), []
+        for filters in self._change_windows(since):
+            def fetch(page: int, filters: dict[str, Any] = filters
+                      ) -> tuple[list[dict[str, Any]], bool]:
+                data = self._call("GET", "/retailer/orders", params={
+                    "page": page, "fulfilment-method": self.fulfilment_method, "status": "ALL",
+                    **filters})
+                reduced = [o for o in data.get("orders") or [] if isinstance(o, dict)]
+                return reduced, len(reduced) >= PAGE_SIZE
+
+            for reduced in numbered(fetch, platform=self.platform, listing="changed orders",
+                                    fingerprint=_order_ids):
+                found += [c for o in reduced if str(o.get("orderId")) in wanted
+                          for c in mapping.cancellations_of(o)]
+        return found
+
+    def _change_windows(self, since: datetime | None) -> list[dict[str, Any]]:
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        since = since or now - timedelta(days=1)
+        minutes = math.ceil((now - since).total_seconds() / 60) + 1
+        if minutes <= MAX_CHANGE_INTERVAL:
+            return [{"change-interval-minute": max(minutes, 1)}]
+        first = max(since.astimezone(UTC).date(), (now - CHANGE_HISTORY).date())
+        days = (now.date() - first).days
+        return [{"latest-change-date": (first + timedelta(days=d)).isoformat()}
+                for d in range(days + 1)]
 
     def confirm_shipment(self, order_id: str, shipment: Shipment) -> WriteReceipt:
         """POST /retailer/shipments (chunks of 100 items); ref = processStatusId(s), comma

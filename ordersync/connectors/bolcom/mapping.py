@@ -12,6 +12,7 @@ from ordersync.connectors.parsing import text as _text
 from ordersync.orders import (
     Address,
     ErrorReason,
+    MarketplaceCancellation,
     MarketplaceOrder,
     OrderLine,
     ProcessResult,
@@ -173,6 +174,36 @@ def order_or_quarantine(data: Any, account: str, order_id: str | None = None,
 def has_cancellation_request(order: Mapping[str, Any]) -> bool:
     items = order.get("orderItems") or []
     return any(isinstance(i, Mapping) and i.get("cancellationRequest") is True for i in items)
+
+
+def cancellations_of(order: Mapping[str, Any]) -> list[MarketplaceCancellation]:
+    """What bol.com cancelled of an order (``quantityCancelled``) and what its buyer asked to
+    cancel (``cancellationRequest`` on an item with open units), from an Order or a
+    ReducedOrder: at most one of each kind."""
+    order_id = _text(order.get("orderId"))
+    if not order_id:
+        return []
+    done: list[tuple[str, int]] = []
+    asked: list[tuple[str, int]] = []
+    for item in items_of(order):
+        line_id = _text(item.get("orderItemId"))
+        quantity = item.get("quantity")
+        if not line_id or isinstance(quantity, bool) or not isinstance(quantity, int):
+            continue
+        cancelled = item.get("quantityCancelled") or 0
+        shipped = item.get("quantityShipped") or 0
+        if isinstance(cancelled, int) and cancelled > 0:
+            done.append((line_id, max(quantity - cancelled, 0)))
+        if item.get("cancellationRequest") is True and isinstance(shipped, int) and (
+                quantity - shipped - (cancelled if isinstance(cancelled, int) else 0) > 0):
+            asked.append((line_id, shipped))
+    found = []
+    if done:
+        found.append(MarketplaceCancellation(order_id, tuple(done), reason="cancelled by bol.com"))
+    if asked:
+        found.append(MarketplaceCancellation(order_id, tuple(asked), requested=True,
+                                             reason="cancellation request on bol.com"))
+    return found
 
 
 def shipment_bodies(shipment: Shipment) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from ordersync.connectors.shopify.mapping import (
     DEFAULT_INVENTORY_BEHAVIOUR,
     STATE_FIELDS,
     iso,
+    line_items_by_marketplace_line,
     order_payload,
     order_state,
 )
@@ -120,12 +121,13 @@ class ShopifyConnector(ProductReads, ShopifyShopImport, ShopifyReturns):
         return str(response.json()["order"]["id"])
 
     def cancel_order(self, webshop_id: str) -> None:
-        """``POST /orders/{id}/cancel.json``, without mailing the buyer. Safe to repeat: an
-        order that is already cancelled counts as success."""
+        """``POST /orders/{id}/cancel.json`` with ``restock`` (its unfulfilled quantities go
+        back in stock), without mailing the buyer. Safe to repeat: an order that is already
+        cancelled counts as success."""
         path = self._path(f"orders/{int(webshop_id)}/cancel")
         response = self.client.request(
-            "POST", path, json={"reason": "other", "email": False}, idempotent=True,
-            expect=(422,),
+            "POST", path, json={"reason": "other", "email": False, "restock": True},
+            idempotent=True, expect=(422,),
         )
         if response.status_code == 422:
             detail = _error_text(response)
@@ -137,6 +139,34 @@ class ShopifyConnector(ProductReads, ShopifyShopImport, ShopifyReturns):
         """``DELETE /orders/{id}.json`` (only orders without an online payment, such as the
         hub's test orders). Safe to repeat: an order that is gone counts as deleted."""
         self.client.request("DELETE", self._path(f"orders/{int(webshop_id)}"), expect=(404,))
+    def cancel_lines(self, webshop_id: str, lines: Mapping[str, int]) -> None:
+        """Cancel quantities of single lines (by marketplace line id): one refund whose lines
+        have ``restock_type`` ``cancel`` (unfulfilled units, back in stock at the location),
+        without notifying the buyer. Not idempotent: the caller looks the order's
+        ``cancelled_lines`` up before a retry."""
+        order = self.client.request("GET", self._path(f"orders/{int(webshop_id)}"),
+                                    params={"fields": "id,line_items"}).json()["order"]
+        by_line = line_items_by_marketplace_line(order)
+        missing = sorted(set(lines) - set(by_line))
+        if missing:
+            raise error_for(422, f"refund order {webshop_id}", platform=self.platform,
+                            detail=f"no line for marketplace line(s) {', '.join(missing)}")
+        location = self._location()
+        body = {"refund": {"notify": False, "note": "cancelled on the marketplace",
+                           "refund_line_items": [
+                               {"line_item_id": by_line[line_id], "quantity": quantity,
+                                "restock_type": "cancel", "location_id": location}
+                               for line_id, quantity in sorted(lines.items())]}}
+        self.client.request("POST", self._path(f"orders/{int(webshop_id)}/refunds"), json=body)
+
+    def _location(self) -> int:
+        """The location stock goes back to: the configured one, else the shop's first active
+        location (read once)."""
+        if self.location_id is None:
+            found = self.client.request("GET", self._path("locations")).json()["locations"]
+            active = [loc for loc in found if loc.get("active", True)] or found
+            self.location_id = int(active[0]["id"])
+        return self.location_id
 
     # -- reads --------------------------------------------------------------------------
 

@@ -8,7 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from ordersync.connectors.shopify.parcels import cancelled_lines_of, parcels_of
-from ordersync.orders import Address, MarketplaceOrder, OrderLine, Tracking, WebshopOrderState
+from ordersync.orders import (
+    Address,
+    MarketplaceOrder,
+    OrderLine,
+    Tracking,
+    WebshopOrderState,
+)
 from ordersync.orders.limits import tracking_problem
 
 DEFAULT_INVENTORY_BEHAVIOUR = "decrement_ignoring_policy"
@@ -161,3 +167,16 @@ def order_state(order: Mapping[str, Any]) -> WebshopOrderState:
         parcels=() if invalid else parcels,
         cancelled_lines=cancelled,
     )
+
+
+def line_items_by_marketplace_line(order: Mapping[str, Any]) -> dict[str, int]:
+    """{marketplace line id: Shopify line item id}, from the ``_marketplace_line_id`` property
+    the hub puts on every line it creates."""
+    found: dict[str, int] = {}
+    for item in order.get("line_items") or ():
+        for prop in item.get("properties") or ():
+            if isinstance(prop, Mapping) and prop.get("name") == "_marketplace_line_id":
+                found[str(prop.get("value"))] = int(item["id"])
+    return found
+
+

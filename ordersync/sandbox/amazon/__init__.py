@@ -47,6 +47,10 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
   Order JSON. Listed SKUs lose the ordered quantity.
 - ``POST /_sandbox/amazon/orders/{id}/pay`` - Pending -> Unshipped (address, prices appear).
 - ``POST /_sandbox/amazon/orders/{id}/fraud-cancel`` - Pending -> Canceled (quantity back).
+- ``POST /_sandbox/amazon/orders/{id}/buyer-cancel`` - the buyer cancels an Unshipped order
+  before the seller shipped: Canceled (quantity back), LastUpdateDate moves.
+- ``POST /_sandbox/amazon/orders/{id}/cancellation-request`` ``{orderItemIds?}`` - the buyer
+  asks the seller to cancel: ``BuyerRequestedCancel`` on the items; the order stays Unshipped.
 - ``GET /_sandbox/amazon/orders/{id}/shipments`` - confirmed packages, one row per item.
 - ``GET /_sandbox/amazon/listings/{sku}`` - ``{sku, quantity, productType}``;
   ``PUT`` the same path ``{quantity}`` creates/sets a listing.
@@ -152,6 +156,14 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
     def fraud_cancel(self, order_id: str) -> None:
         with self.state.lock:
             self.state.fraud_cancel(order_id)
+
+    def buyer_cancel(self, order_id: str) -> None:
+        with self.state.lock:
+            self.state.buyer_cancel(order_id)
+
+    def request_cancellation(self, order_id: str, item_ids: list[str] | None = None) -> None:
+        with self.state.lock:
+            self.state.request_cancellation(order_id, item_ids)
 
     def status_of(self, order_id: str) -> str:
         return self.state.orders[order_id].status
@@ -259,6 +271,10 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
             ("/_sandbox/amazon/orders", self._ctl_place, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/pay", self._ctl_pay, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/fraud-cancel", self._ctl_cancel, ["POST"]),
+            ("/_sandbox/amazon/orders/{order_id}/buyer-cancel", self._ctl_buyer_cancel,
+             ["POST"]),
+            ("/_sandbox/amazon/orders/{order_id}/cancellation-request",
+             self._ctl_cancel_request, ["POST"]),
             ("/_sandbox/amazon/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/amazon/listings/{sku:path}", self._ctl_listing, ["GET", "PUT"]),
         ] + self.malformed_routes()
@@ -441,6 +457,15 @@ class AmazonTwin(StockRoutes, FulfillmentControls, MalformedRoutes):
 
     async def _ctl_cancel(self, request: Request) -> Response:
         return await self._ctl_change(request, self.state.fraud_cancel)
+
+    async def _ctl_buyer_cancel(self, request: Request) -> Response:
+        return await self._ctl_change(request, self.state.buyer_cancel)
+
+    async def _ctl_cancel_request(self, request: Request) -> Response:
+        raw = await request.body()
+        item_ids = (await request.json()).get("orderItemIds") if raw.strip() else None
+        return await self._ctl_change(
+            request, lambda order_id: self.state.request_cancellation(order_id, item_ids))
 
     async def _ctl_shipments(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]

@@ -206,6 +206,34 @@ class AmazonState:
         self._touch(record)
         return record
 
+    def buyer_cancel(self, order_id: str) -> OrderRecord:
+        """The buyer cancels before the seller shipped (Amazon cancels the order at once):
+        Unshipped -> Canceled, quantity back on the listing."""
+        record = self.orders[order_id]
+        if record.status != "Unshipped":
+            raise ValueError(f"order {order_id} is {record.status}, not Unshipped")
+        record.status = "Canceled"
+        for item in record.items:
+            listing = self.listings.get(item["SellerSKU"])
+            if listing is not None:
+                listing["quantity"] += item["QuantityOrdered"]
+        self._touch(record)
+        return record
+
+    def request_cancellation(self, order_id: str, item_ids: list[str] | None = None,
+                             reason: str = "Ordered by mistake") -> OrderRecord:
+        """The buyer asks the seller to cancel (``BuyerRequestedCancel`` on the items, all or
+        the listed ones); the order stays Unshipped until the seller acts."""
+        record = self.orders[order_id]
+        if record.status not in ("Unshipped", "PartiallyShipped"):
+            raise ValueError(f"order {order_id} is {record.status}: nothing to cancel")
+        for item in record.items:
+            if not item_ids or item["OrderItemId"] in item_ids:
+                item["BuyerRequestedCancel"] = {"IsBuyerRequestedCancel": "true",
+                                                "BuyerCancelReason": reason}
+        self._touch(record)
+        return record
+
     def ship(self, record: OrderRecord, detail: dict[str, Any], *, via: str = VIA_API,
              feed_id: str | None = None) -> None:
         """Ship the package ``detail`` (a confirmShipment PackageDetail, or the same fields

@@ -37,6 +37,9 @@ Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/r
   ``ordersync.sandbox.bolcom.malformed``).
 - ``POST /_sandbox/bolcom/orders/{id}/cancellation-request`` ``{orderItemIds?}`` - the buyer
   asks to cancel (sets ``cancellationRequest`` on open items). 200 with the Order.
+- ``POST /_sandbox/bolcom/orders/{id}/cancel`` ``{orderItemIds?, quantity?}`` - bol.com
+  itself cancels open units (all, or of the listed items, at most ``quantity`` each): the
+  items' ``quantityCancelled`` grows; a wholly cancelled order leaves the OPEN listing.
 - ``GET /_sandbox/bolcom/orders/{id}/shipments`` - confirmed shipments, one row per item:
   ``{shipmentId, orderItemId, quantity, transporterCode, trackAndTrace, shipmentReference,
   shippedAt}``.
@@ -168,6 +171,15 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
     def request_cancellation(self, order_id: str, item_ids: list[str] | None = None) -> None:
         self.state.request_cancellation(order_id, item_ids)
 
+    def cancel_by_bol(self, order_id: str, item_ids: list[str] | None = None,
+                      quantity: int | None = None) -> None:
+        self.state.cancel_by_bol(order_id, item_ids, quantity)
+
+    def cancellation_reasons(self, order_id: str) -> dict[str, str]:
+        """{orderItemId: reasonCode} of the order's cancelled items (CANCELLED_BY_BOL when
+        bol.com cancelled them itself)."""
+        return self.state.cancellation_reasons(order_id)
+
     def shipments_of(self, order_id: str) -> list[dict[str, Any]]:
         """Shipments confirmed for the order, one row per item (see the module docstring)."""
         with self.state.lock:
@@ -285,6 +297,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
             ("/_sandbox/bolcom/orders/{order_id}/raw", self._ctl_raw, ["PUT"]),
             ("/_sandbox/bolcom/orders/{order_id}/cancellation-request", self._ctl_cancel_request,
              ["POST"]),
+            ("/_sandbox/bolcom/orders/{order_id}/cancel", self._ctl_cancel_by_bol, ["POST"]),
             ("/_sandbox/bolcom/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/bolcom/tokens/revoke", self._ctl_revoke, ["POST"]),
         ] + self.offer_routes() + self.return_routes()
@@ -475,6 +488,15 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
         raw = await request.body()
         item_ids = (await request.json()).get("orderItemIds") if raw.strip() else None
         return JSONResponse(public_order(self.state.request_cancellation(order_id, item_ids)))
+
+    async def _ctl_cancel_by_bol(self, request: Request) -> Response:
+        order_id = request.path_params["order_id"]
+        if order_id not in self.state.orders:
+            return JSONResponse({"error": f"order {order_id} not found"}, status_code=404)
+        raw = await request.body()
+        body = (await request.json()) if raw.strip() else {}
+        order = self.state.cancel_by_bol(order_id, body.get("orderItemIds"), body.get("quantity"))
+        return JSONResponse(public_order(order))
 
     async def _ctl_shipments(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]

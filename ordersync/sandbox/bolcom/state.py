@@ -178,6 +178,31 @@ class BolcomState:
                     item["latestChangedDateTime"] = iso(self.now())
             return order
 
+    def cancel_by_bol(self, order_id: str, item_ids: list[str] | None = None,
+                      quantity: int | None = None) -> dict:
+        """bol.com itself cancels open units (of the listed items, or all; ``quantity`` at
+        most per item), as its customer service does when a buyer cancels before the
+        retailer shipped."""
+        with self.lock:
+            order = self.orders[order_id]
+            for item in order["orderItems"]:
+                if item_ids and item["orderItemId"] not in item_ids:
+                    continue
+                left = _open_quantity(item)
+                cut = left if quantity is None else min(quantity, left)
+                if cut > 0:
+                    item["quantityCancelled"] += cut
+                    item["cancellationReason"] = "CANCELLED_BY_BOL"
+                    item["latestChangedDateTime"] = iso(self.now())
+            return order
+
+    def cancellation_reasons(self, order_id: str) -> dict[str, str]:
+        """{item id: reasonCode} of the order's cancelled items (twin bookkeeping)."""
+        with self.lock:
+            self.settle(f"order:{order_id}")
+            return {i["orderItemId"]: i["cancellationReason"]
+                    for i in self.orders[order_id]["orderItems"] if i.get("cancellationReason")}
+
     def order(self, order_id: str) -> dict[str, Any] | None:
         with self.lock:
             self.settle(f"order:{order_id}")

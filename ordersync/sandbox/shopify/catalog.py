@@ -73,6 +73,7 @@ class Catalog:
             self.products: dict[int, Json] = {}
             self.variants: dict[int, Json] = {}
             self._by_sku: dict[str, int] = {}
+            self.claimed_lines: set[int] = set()  # order lines that took stock
 
     # -- Python-side helpers --------------------------------------------------------------
 
@@ -262,6 +263,9 @@ class Catalog:
                 item = variant["inventory_item_id"]
                 self._set_level(item, self._available(item) - quantity, now)
                 variant["updated_at"] = now
+            claimed = {variant["id"] for variant, _ in claims}
+            self.claimed_lines.update(line["id"] for line in order["line_items"]
+                                      if line["variant_id"] in claimed)
             return order
 
     def _claims(self, data: Json) -> list[tuple[Json, int]]:

@@ -2,16 +2,13 @@
 
 ``fulfill`` ships some lines (``{line_item_id: quantity}``, or every open line) as one
 fulfillment with any number of tracking numbers, through the same fulfillment-order path as
-``POST /fulfillments.json``; ``cancel_lines`` refunds unfulfilled quantities with
-``restock_type: cancel`` as the admin's refund does (the stock goes back, the order's
-``refunds`` show ``refund_line_items``; once nothing is left to fulfil, the order reads as
-fulfilled).
+``POST /fulfillments.json``. Line cancellations are refunds with ``restock_type: cancel``
+(``ShopifyTwin.cancel_lines``, through ``cancelling``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from ordersync.sandbox.shopify.store import ShopError, ShopStore
@@ -61,48 +58,3 @@ def fulfill(store: ShopStore, order_id: int, lines: Mapping[int, int] | None,
             "tracking_info": {"numbers": numbers, "company": company},
             "notify_customer": False,
         }})
-
-
-def cancel_lines(store: ShopStore, order_id: int, lines: Mapping[int, int]) -> Json:
-    """Refund unfulfilled quantities with restock type ``cancel``; returns the refund."""
-    with store.lock:
-        order = store.order(order_id)
-        by_id = {li["id"]: li for li in order["line_items"]}
-        for line_item_id, quantity in lines.items():
-            item = by_id.get(line_item_id)
-            if item is None or quantity < 1 or quantity > item["fulfillable_quantity"]:
-                raise ShopError(422, {"errors": {"refund_line_items": [
-                    f"Quantity cannot refund more items than were purchased for {line_item_id}"]}})
-        now, refund_id = store.stamp(), store.next_id()
-        entries = []
-        for line_item_id, quantity in lines.items():
-            item = by_id[line_item_id]
-            item["fulfillable_quantity"] -= quantity
-            inventory_item = store.inventory_item_of(item.get("variant_id"))
-            level = store.inventory.get((inventory_item, store.location["id"]))
-            if level is not None:  # restock: the units go back to the location
-                level["available"] += quantity
-            for fo in store.fulfillment_orders.get(order["id"], []):
-                for line in fo["line_items"]:
-                    if line["line_item_id"] == line_item_id:
-                        take = min(quantity, line["fulfillable_quantity"])
-                        line["fulfillable_quantity"] -= take
-                        line["quantity"] -= take
-                if fo["status"] in ("open", "in_progress") and all(
-                        x["fulfillable_quantity"] == 0 for x in fo["line_items"]):
-                    fo.update(status="closed", supported_actions=[], updated_at=now)
-            entries.append({"id": store.next_id(), "line_item_id": line_item_id,
-                            "quantity": quantity, "restock_type": "cancel",
-                            "location_id": store.location["id"],
-                            "subtotal": float(Decimal(item["price"]) * quantity),
-                            "total_tax": 0.0, "line_item": dict(item)})
-        refund = {"id": refund_id, "order_id": order["id"], "created_at": now,
-                  "processed_at": now, "note": None, "restock": True,
-                  "refund_line_items": entries, "transactions": [], "order_adjustments": []}
-        order.setdefault("refunds", []).append(refund)
-        left = any(li["fulfillable_quantity"] > 0 for li in order["line_items"])
-        if not left and order["fulfillments"]:
-            order["fulfillment_status"] = "fulfilled"
-            order["closed_at"] = order["closed_at"] or now
-        order["updated_at"] = now
-        return refund

@@ -144,8 +144,11 @@ class RefundRoutes:
             for line in lines:
                 if line["restock_type"] == "return":
                     self._restock(line["line_item"], line["quantity"], now)
-                if line["restock_type"] == "cancel":
+                if line["restock_type"] == "cancel":  # as ``Cancelling.refund`` does it
+                    cancelling = self.twin.cancelling
                     line["line_item"]["fulfillable_quantity"] -= line["quantity"]
+                    cancelling._shrink(order["id"], line["line_item"]["id"], line["quantity"])
+                    cancelling._restock(line["line_item"], line["quantity"])
             refund = {
                 "id": refund_id, "order_id": order["id"], "created_at": now,
                 "processed_at": now, "note": body.get("note"), "user_id": None,

@@ -6,8 +6,11 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
   ``limit`` default 50 max 250, ``fields``, ``page_info``; see ``listing``; ordered by id;
   ``Link`` header with rel="next"/"previous" cursors; with ``page_info`` only
   ``limit`` and ``fields`` are allowed, 400 otherwise; a bad ``page_info`` is a 400),
-  ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``,
-  ``DELETE orders/{id}.json`` (not for orders paid through an online gateway),
+  ``GET orders/{id}.json``, ``POST orders.json`` (201), ``POST orders/{id}/cancel.json``
+  (``restock: true`` puts unfulfilled quantities back in stock), ``DELETE orders/{id}.json``
+  (not for orders paid through an online gateway), ``POST orders/{id}/refunds.json``
+  (201; ``restock_type: cancel`` lines shrink what is left to fulfil and go back in stock: see
+  ``ordersync.sandbox.shopify.cancelling``; ``return`` lines restock: see ``.refunds``),
   ``GET orders/{id}/fulfillment_orders.json``, ``GET orders/{id}/fulfillments.json``,
   ``POST fulfillments.json`` (201), ``POST fulfillments/{id}/update_tracking.json``,
   ``GET locations.json``, ``GET inventory_levels.json``, ``POST inventory_levels/set.json``,
@@ -55,6 +58,7 @@ from starlette.routing import Route
 
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
 from ordersync.sandbox.shopify import listing, parcels
+from ordersync.sandbox.shopify.cancelling import Cancelling
 from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
 from ordersync.sandbox.shopify.refunds import RefundRoutes
 from ordersync.sandbox.shopify.shop_side import ShopperSide
@@ -126,6 +130,7 @@ class ShopifyTwin(ShopperSide):
         self.bucket_size, self.leak_rate, self.clock = bucket_size, leak_rate, clock
         self.store = ShopStore(shop, clock, shop_timezone(utc_offset_hours))
         self.catalog = Catalog(self.store)  # products.json; orders claim its stock
+        self.cancelling = Cancelling(self.store, self.catalog)  # cancel/refund with restock
         self.controls = TwinControls(rate_limits=rate_limits)
         self._buckets: dict[str, ServerBucket] = {}
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
@@ -156,8 +161,11 @@ class ShopifyTwin(ShopperSide):
         return parcels.fulfill(self.store, int(order_id), lines, tracking_numbers, company)
 
     def cancel_lines(self, order_id: int | str, lines: dict[int, int]) -> Json:
-        """The merchant refunds unfulfilled quantities, restock type cancel."""
-        return parcels.cancel_lines(self.store, int(order_id), lines)
+        """The merchant cancels unfulfilled quantities ({line_item_id: quantity}): a refund
+        with restock type ``cancel``, as the admin makes it (``Cancelling.refund``)."""
+        return self.cancelling.refund(int(order_id), {"refund": {"refund_line_items": [
+            {"line_item_id": item, "quantity": quantity, "restock_type": "cancel"}
+            for item, quantity in lines.items()]}})
 
     def add_tracking(
         self, order_id: int | str, tracking_number: str, company: str | None = None
@@ -334,7 +342,7 @@ class ShopifyTwin(ShopperSide):
 
     async def _cancel_order(self, request: Request) -> Response:
         body = await self._body(request, required=False)
-        order = self.store.cancel(request.path_params["order_id"], body.get("reason"))
+        order = self.cancelling.cancel(request.path_params["order_id"], body)
         return _json({"order": self.present(order)})
 
     async def _delete_order(self, request: Request) -> Response:
