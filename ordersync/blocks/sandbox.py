@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import Any
 
 from prefect.blocks.core import Block
 
 from ordersync.blocks.connection import OrderConnection
-from ordersync.blocks.credentials import (
-    AmazonCredentials,
-    BolcomCredentials,
-    CartumCredentials,
-)
+from ordersync.blocks.credentials import CartumCredentials
 from ordersync.sandbox import stack as sb
+from ordersync.sandbox.marketplaces import MARKETPLACES
 from ordersync.sandbox.webshops import names as webshop_names
 from ordersync.sandbox.webshops import webshop
 
@@ -20,9 +19,13 @@ from ordersync.sandbox.webshops import webshop
 def webshop_block(platform: str, url: str, rate_limits: bool) -> Block:
     """The credentials block of a registry webshop served at ``url``."""
     row = webshop(platform)
-    module, _, name = row.block.partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    return cls(**row.block_fields(url, rate_limits))
+    return _block(row.block, row.block_fields(url, rate_limits))
+
+
+def _block(path: str, fields: Mapping[str, Any]) -> Block:
+    """A block of the class at ``path`` ("module:Class") with ``fields``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)(**fields)
 
 
 def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
@@ -30,16 +33,9 @@ def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
     """The credentials block of one served sandbox platform."""
     limits = stack.rate_limits if rate_limits is None else rate_limits
     url = stack.url(platform)
-    if platform == "bolcom":
-        return BolcomCredentials(client_id=sb.BOL_CLIENT_ID, client_secret=sb.BOL_CLIENT_SECRET,
-                                 account="sandbox", api_url=url, login_url=url,
-                                 rate_limits=limits)
-    if platform == "amazon":
-        return AmazonCredentials(client_id=sb.AMZ_CLIENT_ID, client_secret=sb.AMZ_CLIENT_SECRET,
-                                 refresh_token=sb.AMZ_REFRESH, seller_id=sb.SELLER_ID,
-                                 marketplace_id=sb.MARKETPLACE_ID, account="sandbox",
-                                 api_url=url, token_url=f"{url}/auth/o2/token",
-                                 rate_limits=limits)
+    if platform in MARKETPLACES:
+        market = MARKETPLACES[platform]
+        return _block(market.block, market.block_fields(url, limits))
     if platform in webshop_names():
         return webshop_block(platform, url, limits)
     if platform == "cartum":

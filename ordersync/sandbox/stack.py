@@ -15,14 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
-from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.cartum import CartumConnector
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID, AmazonTwin
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.cartum import CartumTwin
 from ordersync.sandbox.common import ServedApp
+from ordersync.sandbox.marketplaces import (
+    AMZ_CLIENT_ID,
+    AMZ_CLIENT_SECRET,
+    AMZ_REFRESH,
+    BOL_CLIENT_ID,
+    BOL_CLIENT_SECRET,
+)
+from ordersync.sandbox.marketplaces import MARKETPLACES as MARKETPLACE_ROWS
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.webshops import SHOP, SHOP_TOKEN, WOO_KEY, WOO_SECRET, Webshop, webshop
@@ -31,12 +37,9 @@ from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.store import Store
 from ordersync.sync import ConnectionSettings, SyncContext
 
-BOL_CLIENT_ID, BOL_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
-AMZ_CLIENT_ID, AMZ_CLIENT_SECRET, AMZ_REFRESH = (
-    "amzn1.application-oa2-client.sandbox", "amzn-sandbox-secret", "Atzr|sandbox")
 CARTUM_DOMAIN, CARTUM_LOGIN, CARTUM_PASSWORD = "sandbox.cartum.test", "api", "sandbox-password"
 
-MARKETPLACES = ("bolcom", "amazon")
+MARKETPLACES = tuple(MARKETPLACE_ROWS)
 IMPORT_ONLY = ("cartum",)  # order sources for the hub's import, not webshops the loop writes to
 
 
@@ -45,7 +48,9 @@ def shops() -> tuple[str, ...]:
     return (*webshop_names(), *IMPORT_ONLY)
 
 
-__all__ = ["SHOP", "SHOP_TOKEN", "WOO_KEY", "WOO_SECRET", "SandboxStack", "shops"]
+__all__ = ["AMZ_CLIENT_ID", "AMZ_CLIENT_SECRET", "AMZ_REFRESH", "BOL_CLIENT_ID",
+           "BOL_CLIENT_SECRET", "MARKETPLACE_ID", "SELLER_ID", "SHOP", "SHOP_TOKEN", "WOO_KEY",
+           "WOO_SECRET", "SandboxStack", "shops"]
 
 
 @dataclass
@@ -143,17 +148,10 @@ class SandboxStack:
                     **kw: Any) -> MarketplaceConnector:
         """A connector to a served marketplace twin (the first one by default)."""
         platform = platform or self.marketplaces[0]
-        limits = self._limits(rate_limits)
-        if platform == "amazon":
-            url = self.url("amazon")
-            return AmazonConnector(client_id=AMZ_CLIENT_ID, client_secret=AMZ_CLIENT_SECRET,
-                                   refresh_token=AMZ_REFRESH, seller_id=SELLER_ID,
-                                   marketplace_id=MARKETPLACE_ID, account="sandbox", api_url=url,
-                                   token_url=f"{url}/auth/o2/token", rate_limits=limits, **kw)
-        url = self.url("bolcom")
-        return BolcomConnector(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
-                               account="sandbox", api_url=url, login_url=url,
-                               rate_limits=limits, **kw)
+        if platform not in MARKETPLACE_ROWS:
+            raise ValueError(f"sandbox marketplaces are {MARKETPLACES}, got {platform!r}")
+        return MARKETPLACE_ROWS[platform].connector(self.url(platform),
+                                                    self._limits(rate_limits), **kw)
 
     def webshop(self, *, rate_limits: bool | None = None, **kw: Any) -> WebshopConnector:
         """A connector to the served webshop twin (a registry row)."""
