@@ -10,6 +10,7 @@ implements none fails fast with :func:`require`'s message naming what it lacks.
   patched one SKU at a time or in bulk feeds (Amazon Listings Items + JSON_LISTINGS_FEED).
 - :class:`OfferStockWriter`: a marketplace whose stock is set per offer found through an offers
   export, each write an asynchronous process status (bol.com).
+- :class:`LineCanceller`: a webshop that cancels single lines, stock given back (Shopify).
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from ordersync.stock.model import Offer, StockSource
 
 StockReader = StockSource
 """A webshop connector that reads its stock: ``read_stock() -> WebshopStock``."""
+
+
+@runtime_checkable
+class LineCanceller(Protocol):
+    """A webshop connector that can cancel single lines (stock given back)."""
+
+    def cancel_lines(self, webshop_id: str, lines: Mapping[str, int]) -> None:
+        """Cancel these quantities per marketplace line id. Not idempotent: the caller looks
+        the order's ``cancelled_lines`` up before a retry."""
+        ...
 
 
 @runtime_checkable

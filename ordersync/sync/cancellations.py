@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from ordersync.connectors.capabilities import LineCanceller
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
 from ordersync.orders import ErrorReason, MarketplaceCancellation
 from ordersync.orders.cancellation import (
@@ -55,15 +56,6 @@ class CancellationSource(Protocol):
         """Cancellations of the ``watched`` orders (the hub's open ones: external id -> when
         the hub imported it) the open listing cannot show, changed after ``since`` (and after
         their import)."""
-        ...
-
-
-@runtime_checkable
-class LineCanceller(Protocol):
-    """A webshop connector that can cancel single lines (stock given back)."""
-
-    def cancel_lines(self, webshop_id: str, lines: Mapping[str, int]) -> None:
-        """Cancel these quantities per marketplace line id."""
         ...
 
 
