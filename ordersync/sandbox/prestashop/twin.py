@@ -119,6 +119,13 @@ class PrestaShopTwin:
     def reset(self) -> None:
         self.store.reset()
 
+    def get(self, shop_id: str | int) -> Row:
+        """An order (a copy) with its delivery address row as ``address_delivery``."""
+        with self.store.lock:
+            order = dict(self.store.get("orders", int(shop_id)))
+            address = self.store.rows["addresses"].get(int(order["id_address_delivery"]))
+            return {**order, "address_delivery": dict(address or {})}
+
     # -- HTTP ---------------------------------------------------------------------------
 
     def _check(self, request: Request, resource: str) -> None:
