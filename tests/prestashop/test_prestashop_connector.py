@@ -89,3 +89,10 @@ def test_requests_per_order_and_per_idle_cycle(twin, connector, capsys):
     print(f"PRESTASHOP requests: create={per_create} cancel={per_cancel} idle_poll={idle} "
           f"poll_page={poll_page} (limit: none in core; paced at 5/s)")
     assert (per_create, per_cancel, idle, poll_page) == (5, 3, 1, 2)
+
+
+def test_a_test_order_is_marked_where_the_admin_shows_it(twin, connector):
+    from dataclasses import replace
+
+    shop_id = connector.create_order(replace(marketplace_order(), test=True))
+    assert "TEST ORDER" in twin.get(shop_id)["payment"]

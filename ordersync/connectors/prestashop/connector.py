@@ -44,6 +44,7 @@ from ordersync.http.paging import Page, paginate
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 from ordersync.stock.model import WebshopStock
 
+TEST_PAYMENT = "TEST ORDER by ordersync - do not ship"  # PrestaShop has no test order kind
 FIND_LOOKBACK = timedelta(minutes=5)  # clock skew between the hub and the shop
 XML = {"Content-Type": "application/xml"}
 
@@ -138,8 +139,10 @@ class PrestaShopConnector:
 
     def create_order(self, order: MarketplaceOrder) -> str:
         """Customer, address, cart, then ``POST /api/orders`` (payment accepted, the hub's
-        reference in ``note``). Not idempotent: a 5xx or timeout on the order raises
-        UncertainWrite; reconcile with ``find_order`` first."""
+        reference in ``note``; a test order says so in ``payment``, which the admin's order
+        list shows, and is cancelled - stock back - when its loop is done). Not idempotent: a
+        5xx or timeout on the order raises UncertainWrite; reconcile with ``find_order``
+        first."""
         skus = [line.sku or "" for line in order.lines]
         products = self.product_ids(skus)
         missing = sorted({s for s in skus if s not in products})
@@ -171,7 +174,8 @@ class PrestaShopConnector:
             "id_address_delivery": address_id, "id_address_invoice": address_id,
             "id_currency": currency, "id_lang": 1, "id_carrier": self.carrier_id,
             "current_state": PAYMENT_ACCEPTED, "module": "ps_wirepayment",
-            "payment": f"Paid on {order.platform}", "total_paid": total,
+            "payment": TEST_PAYMENT if order.test else f"Paid on {order.platform}",
+            "total_paid": total,
             "total_paid_real": total, "total_products": total, "total_products_wt": total,
             "conversion_rate": 1, REFERENCE_FIELD: order.reference}))
         return str(created["order"]["id"])
