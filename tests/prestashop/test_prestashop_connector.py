@@ -96,3 +96,13 @@ def test_a_test_order_is_marked_where_the_admin_shows_it(twin, connector):
 
     shop_id = connector.create_order(replace(marketplace_order(), test=True))
     assert "TEST ORDER" in twin.get(shop_id)["payment"]
+
+
+def test_the_demo_asks_no_parcels_of_a_whole_order_shop():
+    """The traffic ships parcels and partially only where the shop ships per line; the
+    demo's coverage check asks for those cases only there."""
+    from ordersync.demo_check import check_coverage
+
+    asked = {f.subject for f in check_coverage([], [], per_line=False).findings}
+    assert "shipped partially" not in asked and "bolcom shipped with T&T" in asked
+    assert "shipped partially" in {f.subject for f in check_coverage([], []).findings}
