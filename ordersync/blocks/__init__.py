@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -15,6 +16,7 @@ BLOCK_TYPES = (
     AmazonCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
+    PrestaShopCredentials,
     CartumCredentials,
     OrderConnection,
     ShopImportConnection,
@@ -26,6 +28,7 @@ __all__ = [
     "BolcomCredentials",
     "CartumCredentials",
     "OrderConnection",
+    "PrestaShopCredentials",
     "ShopImportConnection",
     "ShopifyCredentials",
     "WooCommerceCredentials",

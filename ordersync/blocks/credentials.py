@@ -139,6 +139,42 @@ class WooCommerceCredentials(Block):
         )
 
 
+class PrestaShopCredentials(Block):
+    """PrestaShop webservice key (Advanced Parameters > Webservice; orders, order_histories,
+    order_carriers, carriers, products, stock_availables, customers, addresses, carts,
+    countries, currencies)."""
+
+    _block_type_name: ClassVar[str] = "PrestaShop Credentials"
+    _block_type_slug: ClassVar[str] = "prestashop-credentials"
+    _description: ClassVar[str] = "Shop URL and webservice key of a PrestaShop shop."
+
+    url: str = Field(description="The shop's address, e.g. https://shop.example (the "
+                                 "webservice is under /api).")
+    api_key: SecretStr = Field(description="Webservice key (sent as the Basic-auth user).")
+    carrier_id: int = Field(default=1, description="Carrier id new orders get.")
+    timezone: str = Field(default="UTC", description="The shop's time zone (PS_TIMEZONE).")
+    rate_limits: bool = Field(default=True, description="Space requests politely.")
+
+    @field_validator("url")
+    @classmethod
+    def _shop_url(cls, value: str) -> str:
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            url = None
+        if url is None or url.scheme not in {"http", "https"} or not url.host:
+            raise ValueError("url must be the shop's address with its scheme, like "
+                             "https://shop.example")
+        return value.rstrip("/")
+
+    def get_client(self):
+        from ordersync.connectors.prestashop import PrestaShopConnector
+
+        return PrestaShopConnector(
+            url=self.url, api_key=self.api_key.get_secret_value(), carrier_id=self.carrier_id,
+            timezone=self.timezone, rate_limits=self.rate_limits)
+
+
 class CartumCredentials(Block):
     """Cartum (Horoshop) API user: the shop's domain and an API login/password."""
 

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.prestashop import PrestaShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.merchant import ShopMerchant
+from ordersync.sandbox.prestashop import PrestaShopTwin
+from ordersync.sandbox.prestashop.merchant import WHOLE_ORDERS, PrestaShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.shopify.merchant import ShopifyMerchant
 from ordersync.sandbox.woocommerce import WooCommerceTwin
@@ -27,6 +30,7 @@ from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 
 SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
+PS_KEY = "SANDBOXPRESTASHOPWEBSERVICEKEY00"  # 32 characters, as the back office makes them
 
 
 @dataclass(frozen=True)
@@ -101,4 +105,23 @@ register(Webshop(
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
     notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
+
+register(Webshop(
+    platform="prestashop", title="PrestaShop",
+    twin=lambda rate_limits: PrestaShopTwin((PS_KEY,), rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: PrestaShopConnector(
+        url=url, api_key=PS_KEY, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:PrestaShopCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "api_key": PS_KEY,
+                                           "rate_limits": rate_limits},
+    merchant=PrestaShopMerchant,
+    create_path=r"^/api/orders$",
+    fault_paths=("/api/orders$", r"/api/orders/\d+$", "/api/order_carriers$",
+                 "/api/order_histories$", "^/api/"),
+    rate_limited=False,
+    per_line=WHOLE_ORDERS,
+    notes=("PrestaShop core has no webservice rate limit; the connector paces itself politely",
+           "the webservice reads XML bodies only (8.x); answers are asked as JSON",
+           "an order is created from a cart: customer, address, cart, then the order"),
 ))

@@ -1,0 +1,5 @@
+"""PrestaShop webservice connector (webshop side)."""
+
+from ordersync.connectors.prestashop.connector import PrestaShopConnector
+
+__all__ = ["PrestaShopConnector"]
