@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    LightspeedCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -16,6 +17,7 @@ BLOCK_TYPES = (
     ShopifyCredentials,
     WooCommerceCredentials,
     CartumCredentials,
+    LightspeedCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "AmazonCredentials",
     "BolcomCredentials",
     "CartumCredentials",
+    "LightspeedCredentials",
     "OrderConnection",
     "ShopImportConnection",
     "ShopifyCredentials",
