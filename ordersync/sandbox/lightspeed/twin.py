@@ -58,6 +58,14 @@ class LightspeedTwin:
         self.controls = TwinControls(rate_limits=rate_limits)
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body)
 
+    def get(self, shop_id: str | int) -> Json:
+        """The order as the twin holds it, with the checkout it came from (its addresses)."""
+        with self.store.lock:
+            order = dict(self.store.order(int(shop_id)))
+            order["checkout"] = next((c for c in self.store.checkouts.values()
+                                      if c["order"] == order["id"]), None)
+            return order
+
     def reset(self) -> None:
         self.store.reset()
         self.windows.reset()
