@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    LightspeedCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
@@ -18,6 +19,7 @@ BLOCK_TYPES = (
     WooCommerceCredentials,
     PrestaShopCredentials,
     CartumCredentials,
+    LightspeedCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "AmazonCredentials",
     "BolcomCredentials",
     "CartumCredentials",
+    "LightspeedCredentials",
     "OrderConnection",
     "PrestaShopCredentials",
     "ShopImportConnection",

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
+    LightspeedCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
@@ -18,7 +19,8 @@ from ordersync.blocks.credentials import (
 from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
-WebshopCredentials = ShopifyCredentials | WooCommerceCredentials | PrestaShopCredentials
+WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | PrestaShopCredentials
+                      | LightspeedCredentials)
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -92,7 +94,7 @@ class OrderConnection(Block):
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
         return pick_block(value, (ShopifyCredentials, WooCommerceCredentials,
-                                  PrestaShopCredentials))
+                                  PrestaShopCredentials, LightspeedCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

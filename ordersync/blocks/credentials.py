@@ -175,6 +175,32 @@ class PrestaShopCredentials(Block):
             timezone=self.timezone, rate_limits=self.rate_limits)
 
 
+class LightspeedCredentials(Block):
+    """Lightspeed eCom (C-Series) API key and secret (Back office > Settings > Developers)."""
+
+    _block_type_name: ClassVar[str] = "Lightspeed eCom Credentials"
+    _block_type_slug: ClassVar[str] = "lightspeed-credentials"
+    _description: ClassVar[str] = ("Cluster URL, shop language and API key/secret of a "
+                                   "Lightspeed eCom (C-Series) shop.")
+
+    cluster_url: str = Field(default="https://api.webshopapp.com",
+                             description="API cluster: https://api.webshopapp.com (eu1) or "
+                                         "https://api.shoplightspeed.com (us1).")
+    language: str = Field(default="nl", description="A language of the shop (nl, en, de, ...).")
+    api_key: SecretStr = Field(description="API key (HTTP Basic user).")
+    api_secret: SecretStr = Field(description="API secret (HTTP Basic password).")
+    rate_limits: bool = Field(default=True, description="Honour the three rate-limit windows.")
+
+    def get_client(self):
+        from ordersync.connectors.lightspeed import LightspeedConnector
+
+        return LightspeedConnector(
+            cluster_url=self.cluster_url, language=self.language,
+            api_key=self.api_key.get_secret_value(),
+            api_secret=self.api_secret.get_secret_value(), rate_limits=self.rate_limits,
+        )
+
+
 class CartumCredentials(Block):
     """Cartum (Horoshop) API user: the shop's domain and an API login/password."""
 

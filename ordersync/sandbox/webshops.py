@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.lightspeed import LightspeedConnector
 from ordersync.connectors.prestashop import PrestaShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
+from ordersync.sandbox.lightspeed import LightspeedTwin
+from ordersync.sandbox.lightspeed.merchant import PER_LINE as LIGHTSPEED_PER_LINE
+from ordersync.sandbox.lightspeed.merchant import LightspeedMerchant
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.prestashop import PrestaShopTwin
 from ordersync.sandbox.prestashop.merchant import WHOLE_ORDERS, PrestaShopMerchant
@@ -31,6 +35,7 @@ from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 PS_KEY = "SANDBOXPRESTASHOPWEBSERVICEKEY00"  # 32 characters, as the back office makes them
+LS_KEY, LS_SECRET, LS_LANGUAGE = "ls_sandbox_key", "ls_sandbox_secret", "nl"
 
 
 @dataclass(frozen=True)
@@ -124,4 +129,23 @@ register(Webshop(
     notes=("PrestaShop core has no webservice rate limit; the connector paces itself politely",
            "the webservice reads XML bodies only (8.x); answers are asked as JSON",
            "an order is created from a cart: customer, address, cart, then the order"),
+))
+
+register(Webshop(
+    platform="lightspeed", title="Lightspeed eCom",
+    twin=lambda rate_limits: LightspeedTwin({LS_KEY: LS_SECRET}, rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: LightspeedConnector(
+        cluster_url=url, language=LS_LANGUAGE, api_key=LS_KEY, api_secret=LS_SECRET,
+        rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:LightspeedCredentials",
+    block_fields=lambda url, rate_limits: {"cluster_url": url, "language": LS_LANGUAGE,
+                                           "api_key": LS_KEY, "api_secret": LS_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=LightspeedMerchant,
+    create_path=r"^/[a-z]+/checkouts/\d+/order\.json$",
+    fault_paths=(r"/orders\.json$", r"/orders/\d+\.json$", r"/checkouts", r"/shipments",
+                 r"^/[a-z]+/"),
+    per_line=LIGHTSPEED_PER_LINE,
+    notes=("orders are created through the checkout flow (the API has no POST /orders)",
+           "a line is credited (POST /orders/{id}/credit.json), not cancelled; not modelled"),
 ))

@@ -22,7 +22,8 @@ from tests.sync.test_platform_matrix import POSTNL, SKUS, Pair, matrix_stack  # 
 # The webshop requests that cancel an order (or lines), per registry webshop.
 CANCEL_REQUESTS = {"shopify": "/cancel.json", "woocommerce": "PUT /wp-json/wc/v3/orders",
                    "shopware": "/state/cancel", "magento": "/cancel",
-                   "prestashop": "POST /api/order_histories"}
+                   "prestashop": "POST /api/order_histories",
+                   "lightspeed": "PUT /nl/orders/{id}.json"}
 
 S = OrderStatus
 STOCK = 20
