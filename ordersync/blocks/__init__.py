@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    CcvShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -16,6 +17,7 @@ BLOCK_TYPES = (
     ShopifyCredentials,
     WooCommerceCredentials,
     CartumCredentials,
+    CcvShopCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "AmazonCredentials",
     "BolcomCredentials",
     "CartumCredentials",
+    "CcvShopCredentials",
     "OrderConnection",
     "ShopImportConnection",
     "ShopifyCredentials",

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.ccvshop import CcvShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
+from ordersync.sandbox.ccvshop import CcvShopTwin
+from ordersync.sandbox.ccvshop.merchant import WHOLE_ORDERS, CcvShopMerchant
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.shopify.merchant import ShopifyMerchant
@@ -27,6 +30,7 @@ from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 
 SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
+CCV_PUBLIC, CCV_SECRET = "ccv_public_sandbox", "ccv_secret_sandbox"
 
 
 @dataclass(frozen=True)
@@ -101,4 +105,22 @@ register(Webshop(
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
     notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
+
+register(Webshop(
+    platform="ccvshop", title="CCV Shop",
+    twin=lambda rate_limits: CcvShopTwin({CCV_PUBLIC: CCV_SECRET}, rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: CcvShopConnector(
+        url=url, public_key=CCV_PUBLIC, secret_key=CCV_SECRET, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:CcvShopCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "public_key": CCV_PUBLIC,
+                                           "secret_key": CCV_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=CcvShopMerchant,
+    create_path=r"^/api/rest/v1/orders/$",
+    fault_paths=("/orders/$", r"/orders/\d+/$", "/products/$", "^/api/rest/v1/"),
+    per_line=WHOLE_ORDERS,
+    notes=("no modification date or changed-since filter on orders: each poll lists the orders "
+           "created in the last 30 days (ordersync.connectors.ccvshop.facts.CHANGE_WINDOW)",
+           "orders are cancelled whole (status 8): a row is changed only by replacing all rows"),
 ))
