@@ -21,7 +21,8 @@ from tests.sync.test_platform_matrix import POSTNL, SKUS, Pair, matrix_stack  # 
 
 # The webshop requests that cancel an order (or lines), per registry webshop.
 CANCEL_REQUESTS = {"shopify": "/cancel.json", "woocommerce": "PUT /wp-json/wc/v3/orders",
-                   "shopware": "/state/cancel", "magento": "/cancel"}
+                   "shopware": "/state/cancel", "magento": "/cancel",
+                   "ccvshop": "PATCH /api/rest/v1/orders/{id}/"}
 
 S = OrderStatus
 STOCK = 20
