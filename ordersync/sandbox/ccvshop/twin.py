@@ -85,9 +85,11 @@ class CcvShopTwin:
 
     def __init__(self, keys: dict[str, str] | None = None, *, rate_limits: bool = True,
                  clock: Callable[[], float] = time.time) -> None:
-        """``keys`` maps public keys to their secret keys."""
+        """``keys`` maps public keys to their secret keys; ``clock`` is the shop's time (its
+        dates and its rate-limit minutes)."""
         self.keys = dict(keys or {"ccv_public_sandbox": "ccv_secret_sandbox"})
         self.store = CcvStore(clock)
+        self._clock = clock
         self.controls = TwinControls(rate_limits=rate_limits)
         self._buckets: dict[str, ServerBucket] = {}
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
@@ -127,7 +129,8 @@ class CcvShopTwin:
                        else ("write", WRITE_PER_MINUTE))
         checks = ((f"{kind}:{resource}", limit, "429.10"), ("total", TOTAL_PER_MINUTE, "429.11"))
         for key, per_minute, code in checks:
-            bucket = self._buckets.setdefault(key, ServerBucket(per_minute / 60, per_minute))
+            bucket = self._buckets.setdefault(key, ServerBucket(per_minute / 60, per_minute,
+                                                                clock=self._clock))
             bucket.take(0)  # refill only: refuse before taking from any budget
             if bucket.tokens < 1:
                 wait = (1 - bucket.tokens) / bucket.rate
