@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    CcvShopCredentials,
     LightspeedCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
@@ -20,6 +21,7 @@ BLOCK_TYPES = (
     PrestaShopCredentials,
     CartumCredentials,
     LightspeedCredentials,
+    CcvShopCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "BolcomCredentials",
     "CartumCredentials",
     "LightspeedCredentials",
+    "CcvShopCredentials",
     "OrderConnection",
     "PrestaShopCredentials",
     "ShopImportConnection",

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
+    CcvShopCredentials,
     LightspeedCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
@@ -20,7 +21,7 @@ from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
 WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | PrestaShopCredentials
-                      | LightspeedCredentials)
+                      | LightspeedCredentials | CcvShopCredentials)
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -94,7 +95,8 @@ class OrderConnection(Block):
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
         return pick_block(value, (ShopifyCredentials, WooCommerceCredentials,
-                                  PrestaShopCredentials, LightspeedCredentials))
+                                  PrestaShopCredentials, LightspeedCredentials,
+                                  CcvShopCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

@@ -201,6 +201,40 @@ class LightspeedCredentials(Block):
         )
 
 
+class CcvShopCredentials(Block):
+    """CCV Shop API key pair (back office > Settings > API: public key and secret key)."""
+
+    _block_type_name: ClassVar[str] = "CCV Shop Credentials"
+    _block_type_slug: ClassVar[str] = "ccvshop-credentials"
+    _description: ClassVar[str] = "Shop URL and API public/secret key of a CCV Shop."
+
+    url: str = Field(description="The shop's address, e.g. https://shop.example (the API is "
+                                 "at /api/rest/v1 under it).")
+    public_key: str = Field(description="API public key (sent as x-public).")
+    secret_key: SecretStr = Field(description="API secret key: signs every request "
+                                              "(HMAC-SHA512), never sent.")
+    rate_limits: bool = Field(default=True, description="Stay under CCV's per-minute limits.")
+
+    @field_validator("url")
+    @classmethod
+    def _shop_url(cls, value: str) -> str:
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            url = None
+        if url is None or url.scheme not in {"http", "https"} or not url.host:
+            raise ValueError("url must be the shop's address with its scheme, like "
+                             "https://shop.example")
+        return value.rstrip("/")
+
+    def get_client(self):
+        from ordersync.connectors.ccvshop import CcvShopConnector
+
+        return CcvShopConnector(url=self.url, public_key=self.public_key,
+                                secret_key=self.secret_key.get_secret_value(),
+                                rate_limits=self.rate_limits)
+
+
 class CartumCredentials(Block):
     """Cartum (Horoshop) API user: the shop's domain and an API login/password."""
 

@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.ccvshop import CcvShopConnector
 from ordersync.connectors.lightspeed import LightspeedConnector
 from ordersync.connectors.prestashop import PrestaShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
+from ordersync.sandbox.ccvshop import CcvShopTwin
+from ordersync.sandbox.ccvshop.merchant import WHOLE_ORDERS as CCV_WHOLE_ORDERS
+from ordersync.sandbox.ccvshop.merchant import CcvShopMerchant
 from ordersync.sandbox.lightspeed import LightspeedTwin
 from ordersync.sandbox.lightspeed.merchant import PER_LINE as LIGHTSPEED_PER_LINE
 from ordersync.sandbox.lightspeed.merchant import LightspeedMerchant
@@ -36,6 +40,7 @@ SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 PS_KEY = "SANDBOXPRESTASHOPWEBSERVICEKEY00"  # 32 characters, as the back office makes them
 LS_KEY, LS_SECRET, LS_LANGUAGE = "ls_sandbox_key", "ls_sandbox_secret", "nl"
+CCV_PUBLIC, CCV_SECRET = "ccv_public_sandbox", "ccv_secret_sandbox"
 
 
 @dataclass(frozen=True)
@@ -148,4 +153,22 @@ register(Webshop(
     per_line=LIGHTSPEED_PER_LINE,
     notes=("orders are created through the checkout flow (the API has no POST /orders)",
            "a line is credited (POST /orders/{id}/credit.json), not cancelled; not modelled"),
+))
+
+register(Webshop(
+    platform="ccvshop", title="CCV Shop",
+    twin=lambda rate_limits: CcvShopTwin({CCV_PUBLIC: CCV_SECRET}, rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: CcvShopConnector(
+        url=url, public_key=CCV_PUBLIC, secret_key=CCV_SECRET, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:CcvShopCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "public_key": CCV_PUBLIC,
+                                           "secret_key": CCV_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=CcvShopMerchant,
+    create_path=r"^/api/rest/v1/orders/$",
+    fault_paths=("/orders/$", r"/orders/\d+/$", "/products/$", "^/api/rest/v1/"),
+    per_line=CCV_WHOLE_ORDERS,
+    notes=("no modification date or changed-since filter on orders: each poll lists the orders "
+           "created in the last 30 days (ordersync.connectors.ccvshop.facts.CHANGE_WINDOW)",
+           "orders are cancelled whole (status 8): a row is changed only by replacing all rows"),
 ))

@@ -23,7 +23,8 @@ from tests.sync.test_platform_matrix import POSTNL, SKUS, Pair, matrix_stack  # 
 CANCEL_REQUESTS = {"shopify": "/cancel.json", "woocommerce": "PUT /wp-json/wc/v3/orders",
                    "shopware": "/state/cancel", "magento": "/cancel",
                    "prestashop": "POST /api/order_histories",
-                   "lightspeed": "PUT /nl/orders/{id}.json"}
+                   "lightspeed": "PUT /nl/orders/{id}.json",
+                   "ccvshop": "PATCH /api/rest/v1/orders/{id}/"}
 
 S = OrderStatus
 STOCK = 20

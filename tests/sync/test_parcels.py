@@ -64,6 +64,9 @@ def test_two_parcels_become_two_shipments_with_their_lines_and_codes(pair, store
         merchant.ship(shop_id, POSTNL_2, "PostNL", lines={plate: 1})
     elif pair.stack.shop_platform == "woocommerce":
         pair.stack.woocommerce.ship_parcels(shop_id, [POSTNL_1, POSTNL_2])
+    elif pair.stack.shop_platform == "ccvshop":  # two codes in the order's one field
+        merchant.ship(shop_id, POSTNL_1, "PostNL")
+        merchant.add_tracking(shop_id, POSTNL_2, "PostNL")
     else:
         pytest.skip(pair.stack.row.per_line)
     counts = cycle(ctx).counts
