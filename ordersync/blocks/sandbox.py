@@ -9,6 +9,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    MagentoCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -39,6 +40,9 @@ def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
     if platform == "cartum":
         return CartumCredentials(domain=sb.CARTUM_DOMAIN, login=sb.CARTUM_LOGIN,
                                  password=sb.CARTUM_PASSWORD, base_url=url, rate_limits=limits)
+    if platform == "magento":
+        return MagentoCredentials(base_url=url, access_token=sb.MAGENTO_TOKEN,
+                                  rate_limits=limits)
     raise ValueError(f"no sandbox credentials for {platform!r}")
 
 

@@ -17,12 +17,14 @@ from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.cartum import CartumConnector
+from ordersync.connectors.magento import MagentoConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID, AmazonTwin
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.cartum import CartumTwin
 from ordersync.sandbox.common import ServedApp
+from ordersync.sandbox.magento import MagentoTwin
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.store import Store
@@ -34,9 +36,10 @@ AMZ_CLIENT_ID, AMZ_CLIENT_SECRET, AMZ_REFRESH = (
     "amzn1.application-oa2-client.sandbox", "amzn-sandbox-secret", "Atzr|sandbox")
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 CARTUM_DOMAIN, CARTUM_LOGIN, CARTUM_PASSWORD = "sandbox.cartum.test", "api", "sandbox-password"
+MAGENTO_TOKEN = "magento-sandbox-token"
 
 MARKETPLACES = ("bolcom", "amazon")
-SHOPS = ("shopify", "woocommerce", "cartum")
+SHOPS = ("shopify", "woocommerce", "cartum", "magento")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class SandboxStack:
     shopify: ShopifyTwin = field(init=False)
     woocommerce: WooCommerceTwin = field(init=False)
     cartum: CartumTwin = field(init=False)
+    magento: MagentoTwin = field(init=False)
     _served: dict[str, ServedApp] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +70,7 @@ class SandboxStack:
         self.shopify = ShopifyTwin(SHOP, rate_limits=self.rate_limits)
         self.woocommerce = WooCommerceTwin({WOO_KEY: WOO_SECRET})
         self.cartum = CartumTwin(CARTUM_LOGIN, CARTUM_PASSWORD)
+        self.magento = MagentoTwin(MAGENTO_TOKEN)
 
     def start(self) -> SandboxStack:
         for platform in (*self.marketplaces, self.shop_platform):
@@ -123,6 +128,9 @@ class SandboxStack:
         if self.shop_platform == "woocommerce":
             return WooCommerceConnector(url=self.url("woocommerce"), consumer_key=WOO_KEY,
                                         consumer_secret=WOO_SECRET, rate_limits=limits, **kw)
+        if self.shop_platform == "magento":
+            return MagentoConnector(base_url=self.url("magento"), access_token=MAGENTO_TOKEN,
+                                    rate_limits=limits, **kw)
         if self.shop_platform == "cartum":
             raise ValueError("Cartum is an order source for the hub's import, not a webshop "
                              "the order loop writes to")

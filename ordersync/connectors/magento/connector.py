@@ -135,10 +135,10 @@ class MagentoConnector(MagentoStock):
         return self._request("GET", path, params=params).json()
 
     def _search(self, path: str, groups: Groups, *, sort: Sequence[tuple[str, str]] = (),
-                page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+                page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
         """Every page of a search, ``current_page`` 1..last by ``total_count`` (a page past
         the end would repeat the last one)."""
-        page = 1
+        page, page_size = 1, page_size or PAGE_SIZE
         while True:
             body = self._get(path, search_criteria(groups, sort=sort, page_size=page_size,
                                                    current_page=page))
