@@ -1,0 +1,156 @@
+"""The order loop end to end, bol.com and Amazon into Magento over served twins: the tracking
+wait, a code added while waiting, a cancellation in the shop, a crash between the webshop
+write and its commit, and the requests each phase costs at the Magento twin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ordersync.orders import OrderStatus
+from ordersync.sandbox.magento.merchant import MagentoMerchant
+from ordersync.sandbox.stack import SandboxStack
+from ordersync.sync import ConnectionSettings
+from tests.sync.test_exactly_once import Crash, crash_on
+from tests.sync.test_order_loop import cycle
+
+S = OrderStatus
+SKUS = ("MUG-350", "PLATE-22")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with SandboxStack(rate_limits=False, marketplaces=("bolcom", "amazon"),
+                      shop_platform="magento") as served:
+        yield served
+
+
+@pytest.fixture(params=["bolcom", "amazon"])
+def market(request, stack):
+    for twin in (stack.bolcom, stack.amazon, stack.magento):
+        twin.reset()
+        twin.controls.clear()
+    for sku in SKUS:
+        stack.magento.add_product(sku, sku.title(), stock=50)
+    return request.param
+
+
+def place(stack, market: str) -> str:
+    if market == "amazon":
+        return stack.amazon.place_order(items=[
+            {"sku": SKUS[0], "title": "Mug", "quantity": 2, "unitPrice": 12.5},
+            {"sku": SKUS[1], "title": "Plate", "quantity": 1, "unitPrice": 7.25}])
+    return stack.bolcom.place_order(items=[
+        {"ean": "8712345678906", "title": "Mug", "quantity": 2, "unitPrice": 12.5,
+         "offerReference": SKUS[0]},
+        {"ean": "8712345678913", "title": "Plate", "quantity": 1, "unitPrice": 7.25,
+         "offerReference": SKUS[1]}])
+
+
+def shop_id(stack, market: str, order_id: str) -> str:
+    found = MagentoMerchant(stack.magento).orders_for(f"{market}:{order_id}")
+    assert len(found) == 1, f"expected one Magento order for {order_id}, got {found}"
+    return found[0]
+
+
+def shipments(stack, market: str, order_id: str) -> list[tuple[str, str | None]]:
+    if market == "amazon":
+        return [(r["carrierCode"], r.get("trackingNumber"))
+                for r in stack.amazon.shipments_of(order_id)]
+    return [(r["transporterCode"], r.get("trackAndTrace"))
+            for r in stack.bolcom.shipments_of(order_id)]
+
+
+def test_tracking_wait_then_shipped_without_code(stack, market, store):
+    now = [None]
+    base = stack.context(store, marketplace=market).clock
+    ctx = stack.context(store, ConnectionSettings(
+        name="sandbox", tracking_wait=timedelta(minutes=30), process_poll_interval=0.05),
+        marketplace=market, clock=lambda: now[0] or base())
+    order_id = place(stack, market)
+    cycle(ctx)
+    MagentoMerchant(stack.magento).ship(shop_id(stack, market, order_id))
+    counts = cycle(ctx).counts
+    assert counts["waiting"] == 1 and shipments(stack, market, order_id) == []
+    cycle(ctx)
+    assert store.find(market, "sandbox", order_id).status == S.WAITING
+    now[0] = base() + timedelta(minutes=31)
+    counts = cycle(ctx).counts
+    assert counts["shipped_without_tracking"] == 1 and counts["pushed"] == 1
+    assert [code for _, code in shipments(stack, market, order_id)] in ([None], [""], [None, None])
+    assert store.find(market, "sandbox", order_id).status == S.SHIPPED
+
+
+def test_code_added_while_waiting_ships_with_it(stack, market, store):
+    ctx = stack.context(store, marketplace=market)
+    order_id = place(stack, market)
+    cycle(ctx)
+    merchant = MagentoMerchant(stack.magento)
+    webshop_id = shop_id(stack, market, order_id)
+    merchant.ship(webshop_id)
+    assert cycle(ctx).counts["waiting"] == 1
+    merchant.add_tracking(webshop_id, "1Z999AA10123456784", "UPS")
+    counts = cycle(ctx).counts
+    assert counts["shipped"] == 1
+    assert {s for s in shipments(stack, market, order_id)} == {("UPS", "1Z999AA10123456784")}
+    assert store.find(market, "sandbox", order_id).carrier == "ups"
+
+
+def test_cancelled_in_magento_is_cancelled_in_the_hub(stack, market, store):
+    ctx = stack.context(store, marketplace=market)
+    order_id = place(stack, market)
+    cycle(ctx)
+    MagentoMerchant(stack.magento).cancel(shop_id(stack, market, order_id))
+    cycle(ctx)
+    record = store.find(market, "sandbox", order_id)
+    # Amazon has no seller cancellation API: the hub hands such orders to the merchant
+    assert record.status == (S.CANCELLED if market == "bolcom" else S.MANUAL)
+    if market == "bolcom":
+        items = stack.bolcom.stored_order(order_id)["orderItems"]
+        assert all(i["quantityCancelled"] == i["quantity"] for i in items)
+
+
+def test_crash_between_magento_create_and_commit_creates_once(stack, market, store,
+                                                              monkeypatch):
+    ctx = stack.context(store, marketplace=market)
+    order_id = place(stack, market)
+    crash_on(monkeypatch, store, "mark_created_in_webshop")
+    with pytest.raises(Crash):
+        cycle(ctx)
+    webshop_id = shop_id(stack, market, order_id)
+    assert store.find(market, "sandbox", order_id).webshop_order_id is None
+    cycle(stack.context(store, marketplace=market))  # inside the lease: left alone
+    later = stack.context(store, marketplace=market, clock=lambda: ctx.clock()
+                          + ctx.settings.lease + timedelta(seconds=1))
+    counts = cycle(later).counts
+    assert counts.get("reconciled") == 1 and "created" not in counts
+    assert shop_id(stack, market, order_id) == webshop_id
+    assert store.find(market, "sandbox", order_id).webshop_order_id == webshop_id
+
+
+def test_requests_per_order_and_per_cycle(stack, market, store, capsys):
+    """Requests at the Magento twin: idle cycle, a cycle creating N orders, a cycle reading
+    N shipped orders. Exact counts: a change in them is a change in cost."""
+    ctx = stack.context(store, marketplace=market)
+    cycle(ctx)
+    magento = stack.magento.controls
+    magento.requests.clear()
+    cycle(ctx)
+    idle = sum(magento.requests.values())
+    orders = [place(stack, market) for _ in range(5)]
+    magento.requests.clear()
+    cycle(ctx)
+    create = sum(magento.requests.values())
+    merchant = MagentoMerchant(stack.magento)
+    for n, order_id in enumerate(orders):
+        merchant.ship(shop_id(stack, market, order_id), f"3SABCD12345{n:02d}", "PostNL")
+    magento.requests.clear()
+    cycle(ctx)
+    busy = sum(magento.requests.values())
+    with capsys.disabled():
+        print(f"\nmagento<-{market}: idle cycle {idle}, cycle creating 5 orders {create}, "
+              f"cycle reading 5 shipped {busy} requests")
+    assert idle == 2  # changed orders (empty) + shipments changed since the watermark
+    assert create == 2 + 5 * 2  # + product lookup and POST /V1/orders per order
+    assert busy == 3  # orders page + their shipments in one search + shipments since
