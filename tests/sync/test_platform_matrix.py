@@ -1,6 +1,6 @@
 """The order loop on every marketplace x webshop pair the hub supports, against served twins:
-bol.com and Amazon orders into Shopify, WooCommerce and Magento, shipments back with the right carrier,
-and an uncertain webshop write reconciled instead of repeated."""
+bol.com and Amazon orders into Shopify, WooCommerce and Magento, shipments back with the right
+carrier, and an uncertain webshop write reconciled instead of repeated."""
 
 from __future__ import annotations
 
