@@ -42,6 +42,8 @@ def render_message(body: Any) -> str:
         return str(body)[:200]
     message = str(body.get("message") or "")
     params = body.get("parameters")
+    if isinstance(params, Sequence) and params and all(isinstance(p, Mapping) for p in params):
+        params = {k: v for p in params for k, v in p.items()}  # the schema's array form
     if isinstance(params, Mapping):
         for key in sorted(params, key=len, reverse=True):
             message = message.replace(f"%{key}", str(params[key]))
@@ -111,11 +113,9 @@ def order_payload(order: MarketplaceOrder, products: Mapping[str, int], *,
         "total_qty_ordered": sum(line.quantity for line in order.lines),
         "items": items,
         "billing_address": address_payload(billing, "billing", order.shipping_address),
-        "payment": {"method": payment_method,
+        "payment": {"method": payment_method, "account_status": None, "cc_last4": None,
                     "additional_information": [f"Paid on {order.platform}",
                                                order.external_id]},
-        "status_histories": [{"comment": f"Created by ordersync for {order.reference}",
-                              "is_customer_notified": 0, "is_visible_on_front": 0}],
         "extension_attributes": {"shipping_assignments": [{
             "shipping": {"address": shipping, "method": shipping_method},
             "items": items,
