@@ -153,12 +153,21 @@ def test_merchant_cancels_in_the_shop(connector, merchant):
         merchant.cancel(shop_id, lines={"1043965710-0": 1})
 
 
-def test_stock_from_msi_source_items_and_shipments_deduct_it(connector, merchant):
+def test_salable_stock_is_source_quantity_minus_open_orders(connector, merchant):
     assert connector.read_stock().quantities == {"MUG-350": 20, "PLATE-22": 5}
     shop_id = connector.create_order(marketplace_order())
-    assert connector.read_stock().quantities == {"MUG-350": 20, "PLATE-22": 5}  # no reservation
-    merchant.ship(shop_id, "3SABCD1234567")
+    assert merchant.stock("MUG-350") == 20  # a saved order reserves nothing at the source
     assert connector.read_stock().quantities == {"MUG-350": 18, "PLATE-22": 4}
+    merchant.ship(shop_id, "3SABCD1234567", lines={"1043965710-0": 1})
+    assert merchant.stock("MUG-350") == 19  # the shipment deducted the source
+    assert connector.read_stock().quantities == {"MUG-350": 18, "PLATE-22": 4}
+    merchant.ship(shop_id, "3SABCD1234567")
+    cancelled = connector.create_order(marketplace_order("2"))
+    connector.cancel_order(cancelled)
+    assert connector.read_stock().quantities == {"MUG-350": 18, "PLATE-22": 4}
+    for n in range(5):  # more held than there is: never negative
+        connector.create_order(marketplace_order(str(10 + n)))
+    assert connector.read_stock().quantities == {"MUG-350": 8, "PLATE-22": 0}
     assert merchant.stock("PLATE-22") == 4 and merchant.stock("NOPE") is None
 
 
