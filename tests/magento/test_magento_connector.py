@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from ordersync.connectors.magento import MagentoConnector
 from ordersync.connectors.magento import connector as magento_connector
 from ordersync.http import AuthError, NotFound, UncertainWrite, ValidationError
 from ordersync.sandbox.common import Fault
@@ -172,8 +174,6 @@ def test_salable_stock_is_source_quantity_minus_open_orders(connector, merchant)
 
 
 def test_errors_in_magentos_shape_are_mapped(connector, served, twin):
-    from ordersync.connectors.magento import MagentoConnector
-
     bad = MagentoConnector(base_url=served.url, access_token="wrong", sleep=lambda s: None)
     with pytest.raises(AuthError, match="isn't authorized to access Magento_Sales::sales"):
         bad.get_order("1")
@@ -195,3 +195,25 @@ def test_unknown_route_and_missing_search_criteria(connector):
         connector._request("GET", "nothing-here")
     with pytest.raises(ValidationError, match='"searchCriteria" is required'):
         connector._get("orders")
+
+
+def test_control_api_ships_in_parts_tracks_invoices_and_cancels(connector, served, twin):
+    ctl = f"{served.url}/_sandbox/magento"
+    assert httpx.post(f"{ctl}/products", json={"sku": "CUP-1", "stock": 3}).status_code == 201
+    shop_id = connector.create_order(marketplace_order())
+    first = httpx.post(f"{ctl}/orders/{shop_id}/ship",
+                       json={"lines": {"1043965710-0": 1}}).json()["shipment_id"]
+    assert httpx.post(f"{ctl}/orders/{shop_id}/tracks",
+                      json={"track_number": "3SABCD1234567", "carrier": "PostNL"}
+                      ).status_code == 204
+    httpx.post(f"{ctl}/orders/{shop_id}/invoice")
+    assert httpx.post(f"{ctl}/orders/{shop_id}/cancel").json() is True  # the rest
+    state = connector.get_order(shop_id)
+    assert [p.parcel_id for p in state.parcels] == [str(first)]
+    assert state.tracking[0].number == "3SABCD1234567"
+    assert {(c.line_id, c.quantity) for c in state.cancelled_lines} == {
+        ("1043965710-0", 1), ("1043965710-1", 1)}
+    assert state.completed and not state.cancelled  # shipped what was not cancelled
+    assert twin.store.order(int(shop_id))["state"] == "complete"
+    refused = httpx.post(f"{ctl}/orders/{shop_id}/ship", json={})
+    assert refused.status_code == 400 and "does not allow a shipment" in refused.json()["message"]

@@ -32,7 +32,7 @@ def error_body(status: int) -> dict[str, Any]:
     if status == 401:
         return {"message": UNAUTHORIZED, "parameters": {"resources": "Magento_Sales::sales"}}
     if status == 429:
-        return {"message": "Too Many Requests"}
+        return {"message": "Too Many Requests", "trace": None}  # rate-limiting doc
     if status >= 500:
         return {"message": INTERNAL}
     return {"message": "Bad request."}
