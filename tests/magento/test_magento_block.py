@@ -6,6 +6,9 @@ from __future__ import annotations
 from ordersync.blocks import BolcomCredentials, MagentoCredentials, OrderConnection
 from ordersync.blocks.sandbox import sandbox_credentials
 from ordersync.connectors.magento import MagentoConnector
+from ordersync.sandbox.magento import MagentoTwin
+from ordersync.sandbox.magento.merchant import MagentoMerchant
+from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.stack import SandboxStack
 
 
@@ -43,3 +46,7 @@ def test_sandbox_block_reaches_the_served_twin():
             assert connector.read_stock().quantities == {"MUG-350": 7}
         finally:
             connector.close()
+
+
+def test_the_merchant_adapter_is_a_shop_merchant():
+    assert isinstance(MagentoMerchant(MagentoTwin()), ShopMerchant)

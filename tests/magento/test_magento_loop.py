@@ -4,11 +4,18 @@ write and its commit, and the requests each phase costs at the Magento twin."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from ordersync.orders import OrderStatus
+from ordersync.sandbox.common import Fault
 from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sync import ConnectionSettings
@@ -16,6 +23,7 @@ from tests.sync.test_exactly_once import Crash, crash_on
 from tests.sync.test_order_loop import cycle
 
 S = OrderStatus
+ROOT = Path(__file__).resolve().parents[2]
 SKUS = ("MUG-350", "PLATE-22")
 
 
@@ -127,6 +135,35 @@ def test_crash_between_magento_create_and_commit_creates_once(stack, market, sto
     assert counts.get("reconciled") == 1 and "created" not in counts
     assert shop_id(stack, market, order_id) == webshop_id
     assert store.find(market, "sandbox", order_id).webshop_order_id == webshop_id
+
+
+def test_killed_process_mid_create_leaves_no_duplicate(stack, market, store):
+    """SIGKILL a real process while Magento has the order but never answered."""
+    url = store.engine.url.render_as_string(hide_password=False)
+    order_id = place(stack, market)
+    stack.magento.controls.faults.append(Fault("POST", re.compile(r"/V1/orders$"), 0,
+                                               after_handling=True))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.magento.crashing_run", market, stack.url(market),
+         stack.url("magento"), url], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    merchant = MagentoMerchant(stack.magento)
+    try:
+        deadline = time.monotonic() + 60
+        while not merchant.orders_for(f"{market}:{order_id}"):
+            assert proc.poll() is None, "the run ended before it wrote"
+            assert time.monotonic() < deadline, "the run never reached Magento"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert store.find(market, "sandbox", order_id).webshop_order_id is None
+    ctx = stack.context(store, marketplace=market)
+    later = stack.context(store, marketplace=market, clock=lambda: ctx.clock()
+                          + ctx.settings.lease + timedelta(seconds=1))
+    assert cycle(later).counts.get("reconciled") == 1
+    assert store.find(market, "sandbox", order_id).webshop_order_id == shop_id(
+        stack, market, order_id)
 
 
 def test_requests_per_order_and_per_cycle(stack, market, store, capsys):
