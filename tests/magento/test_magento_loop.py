@@ -18,7 +18,7 @@ from ordersync.orders import OrderStatus
 from ordersync.sandbox.common import Fault
 from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings
+from ordersync.sync import ConnectionSettings, actions
 from tests.sync.test_exactly_once import Crash, crash_on
 from tests.sync.test_order_loop import cycle
 
@@ -191,3 +191,22 @@ def test_requests_per_order_and_per_cycle(stack, market, store, capsys):
     assert idle == 2  # changed orders (empty) + shipments changed since the watermark
     assert create == 2 + 5 * 2  # + product lookup and POST /V1/orders per order
     assert busy == 3  # orders page + their shipments in one search + shipments since
+
+
+def test_cancel_action_cancels_in_magento_and_on_bolcom_once(stack, store):
+    for twin in (stack.bolcom, stack.magento):
+        twin.reset()
+        twin.controls.clear()
+    for sku in SKUS:
+        stack.magento.add_product(sku, sku.title())
+    ctx = stack.context(store, marketplace="bolcom")
+    bol_id = place(stack, "bolcom")
+    cycle(ctx)
+    outcome = actions.cancel(ctx, bol_id, note="out of stock")
+    assert outcome.status == S.CANCELLED and outcome.counts.get("cancelled_in_webshop") == 1
+    assert MagentoMerchant(stack.magento).order_state(shop_id(stack, "bolcom", bol_id)) == \
+        "canceled"
+    items = stack.bolcom.stored_order(bol_id)["orderItems"]
+    assert all(i["quantityCancelled"] == i["quantity"] for i in items)
+    cycle(ctx)  # nothing sent again
+    assert stack.magento.controls.requests["POST /rest/V1/orders/{id}/cancel"] == 1
