@@ -50,3 +50,14 @@ def test_sandbox_block_reaches_the_served_twin():
 
 def test_the_merchant_adapter_is_a_shop_merchant():
     assert isinstance(MagentoMerchant(MagentoTwin()), ShopMerchant)
+
+
+def test_connection_round_trips_through_prefect_as_magento(prefect_server):
+    _magento().save("magento-shop", overwrite=True)
+    OrderConnection(marketplace=BolcomCredentials(client_id="c", client_secret="s"),
+                    webshop=MagentoCredentials.load("magento-shop")).save("bol-magento",
+                                                                          overwrite=True)
+    loaded = OrderConnection.load("bol-magento")
+    assert isinstance(loaded.webshop, MagentoCredentials)
+    assert loaded.webshop.access_token.get_secret_value() == "t0k3n-s3cr3t"
+    assert loaded.webshop.store_code == "nl"
