@@ -217,3 +217,14 @@ def test_control_api_ships_in_parts_tracks_invoices_and_cancels(connector, serve
     assert twin.store.order(int(shop_id))["state"] == "complete"
     refused = httpx.post(f"{ctl}/orders/{shop_id}/ship", json={})
     assert refused.status_code == 400 and "does not allow a shipment" in refused.json()["message"]
+
+
+def test_open_orders_older_than_the_window_no_longer_hold_stock(connector, clock):
+    clock.advance(-100 * 86400)
+    try:
+        connector.create_order(marketplace_order("old"))
+    finally:
+        clock.advance(100 * 86400)
+    assert connector.read_stock().quantities == {"MUG-350": 20, "PLATE-22": 5}
+    connector.create_order(marketplace_order("new"))
+    assert connector.read_stock().quantities == {"MUG-350": 18, "PLATE-22": 4}

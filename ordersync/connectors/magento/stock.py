@@ -8,7 +8,10 @@ it holds a reservation, and an order saved through ``POST /V1/orders`` (how the 
 them) holds none. Subtracting every open order's unshipped quantity counts both the shop's own
 orders and the hub's, once, from the one place that knows them. Salable-quantity routes
 (``/V1/inventory/get-product-salable-quantity/{sku}/{stockId}``) read one SKU a request and
-would miss the hub's orders. Chosen: MSI, the default inventory since 2.3; the legacy
+would miss the hub's orders. Open orders are read from the last ``OPEN_ORDER_WINDOW`` only: an
+order saved through the API and never invoiced stays ``processing`` after its last shipment,
+so an unbounded read would grow with history; one still unshipped after 90 days stops lowering
+the stock. Chosen: MSI, the default inventory since 2.3; the legacy
 ``/V1/stockItems/{sku}`` (one SKU a request) is not read. A source item out of stock
 (``status`` 0) offers 0.
 """
@@ -17,14 +20,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ordersync.connectors.magento.search import Filter
+from ordersync.connectors.magento.search import Filter, magento_date
 from ordersync.stock.model import WebshopStock
 
 STOCK_PAGE = 500
 IN_STOCK = 1
 OPEN_STATES = ("new", "pending_payment", "processing", "holded", "payment_review")
+OPEN_ORDER_WINDOW = timedelta(days=90)
 CONTAINERS = frozenset({"configurable", "bundle", "grouped"})  # their children carry the qty
 
 
@@ -70,7 +75,9 @@ class MagentoStock:
         """Every SKU's salable quantity on the connection's source (``source_code``). Open
         orders are read first: an order shipping in between is then counted twice (offered
         too little for a cycle), never zero times."""
-        open_orders = self._search("orders", [[Filter("state", ",".join(OPEN_STATES), "in")]],
+        since = magento_date(datetime.now(UTC) - OPEN_ORDER_WINDOW)
+        open_orders = self._search("orders", [[Filter("state", ",".join(OPEN_STATES), "in")],
+                                              [Filter("created_at", since, "gteq")]],
                                    sort=[("entity_id", "ASC")])
         held = held_by_orders(o for page in open_orders for o in page)
         pages = self._search("inventory/source-items",
