@@ -5,6 +5,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     CartumCredentials,
+    MagentoCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -16,6 +17,7 @@ BLOCK_TYPES = (
     ShopifyCredentials,
     WooCommerceCredentials,
     CartumCredentials,
+    MagentoCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "AmazonCredentials",
     "BolcomCredentials",
     "CartumCredentials",
+    "MagentoCredentials",
     "OrderConnection",
     "ShopImportConnection",
     "ShopifyCredentials",

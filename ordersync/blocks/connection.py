@@ -11,13 +11,14 @@ from pydantic import Field, field_validator
 from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
+    MagentoCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
 from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
-WebshopCredentials = ShopifyCredentials | WooCommerceCredentials
+WebshopCredentials = ShopifyCredentials | WooCommerceCredentials | MagentoCredentials
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -90,7 +91,7 @@ class OrderConnection(Block):
     @field_validator("webshop", mode="before")
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
-        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials))
+        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials, MagentoCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
+from ordersync.connectors.magento import MagentoConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
+from ordersync.sandbox.magento import MagentoTwin
+from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.shopify.merchant import ShopifyMerchant
@@ -27,6 +30,7 @@ from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 
 SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
+MAGENTO_TOKEN = "magento-sandbox-token"
 
 
 @dataclass(frozen=True)
@@ -101,4 +105,26 @@ register(Webshop(
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
     notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
+
+register(Webshop(
+    platform="magento", title="Magento 2",
+    twin=lambda rate_limits: MagentoTwin(MAGENTO_TOKEN),
+    connector=lambda url, rate_limits, **kw: MagentoConnector(
+        base_url=url, access_token=MAGENTO_TOKEN, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:MagentoCredentials",
+    block_fields=lambda url, rate_limits: {"base_url": url, "access_token": MAGENTO_TOKEN,
+                                           "rate_limits": rate_limits},
+    merchant=MagentoMerchant,
+    create_path=r"^/rest/(?:[^/]+/)?V1/orders$",
+    fault_paths=("/V1/orders$", r"/V1/orders/\d+$", "/V1/shipments$", "^/rest/"),
+    rate_limited=False,
+    per_line=None,
+    notes=("Magento has no REST rate limit by default (only the optional one on cart payment "
+           "routes, 2.4.7+); the connector paces itself politely",
+           "no single line is cancelled: Magento's admin and REST API cancel whole orders "
+           "(POST /V1/orders/{id}/cancel); a line comes out with a credit memo, which needs "
+           "an invoice",
+           "returns are not registered in Magento: a return is a credit memo "
+           "(POST /V1/order/{id}/refund), which needs an invoice the hub's orders do not have"),
 ))
