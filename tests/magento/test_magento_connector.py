@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from ordersync.connectors.magento import MagentoConnector
-from ordersync.connectors.magento import connector as magento_connector
 from ordersync.http import AuthError, NotFound, UncertainWrite, ValidationError
 from ordersync.sandbox.common import Fault
 from tests.magento.conftest import marketplace_order
@@ -65,7 +64,7 @@ def test_find_order_returns_the_oldest_of_duplicates_in_one_request(connector, t
 
 def test_changed_orders_reads_every_order_once_while_orders_change(connector, twin, clock,
                                                                    monkeypatch, merchant):
-    monkeypatch.setattr(magento_connector, "PAGE_SIZE", 3)
+    connector.page_size = 3
     ids = [connector.create_order(marketplace_order(str(n))) for n in range(10)]
     seen: list[str] = []
     for page_no, page in enumerate(connector.changed_orders(LONG_AGO)):

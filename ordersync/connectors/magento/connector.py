@@ -50,11 +50,11 @@ from ordersync.http import (
     ApiClient,
     ApiError,
     RateLimiter,
-    RetriableError,
     Unlimited,
     ValidationError,
     limiter_for,
 )
+from ordersync.http.paging import Page, numbered, paginate
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 
 PAGE_SIZE = 100
@@ -68,6 +68,7 @@ class MagentoConnector(MagentoStock):
     """A webshop connector for one Magento store (``base_url`` + integration token)."""
 
     platform = "magento"
+    page_size = PAGE_SIZE  # items per search page (lowered in tests to force many pages)
 
     def __init__(
         self,
@@ -135,19 +136,22 @@ class MagentoConnector(MagentoStock):
         return self._request("GET", path, params=params).json()
 
     def _search(self, path: str, groups: Groups, *, sort: Sequence[tuple[str, str]] = (),
-                page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+                page_size: int | None = None) -> Iterator[Sequence[dict[str, Any]]]:
         """Every page of a search, ``current_page`` 1..last by ``total_count`` (a page past
-        the end would repeat the last one)."""
-        page, page_size = 1, page_size or PAGE_SIZE
-        while True:
-            body = self._get(path, search_criteria(groups, sort=sort, page_size=page_size,
+        the end would repeat the last one), through the shared paginator."""
+        size = page_size or self.page_size
+
+        def fetch(page: int) -> tuple[list[dict[str, Any]], bool]:
+            body = self._get(path, search_criteria(groups, sort=sort, page_size=size,
                                                    current_page=page))
             items = list(body.get("items") or ())
+            return items, bool(items) and page < last_page(int(body.get("total_count") or 0),
+                                                           size)
+
+        for items in numbered(fetch, platform=self.platform, listing=path,
+                              fingerprint=_fingerprint):
             if items:
                 yield items
-            if page >= last_page(int(body.get("total_count") or 0), page_size) or not items:
-                return
-            page += 1
 
     # -- WebshopConnector ---------------------------------------------------------------
 
@@ -207,9 +211,12 @@ class MagentoConnector(MagentoStock):
                                      sort=[("entity_id", "ASC")]):
                 yield self._states(page)
 
-    def _keyset_pages(self, since: str) -> Iterator[list[dict[str, Any]]]:
-        after: tuple[str, int] | None = None
-        while True:
+    def _keyset_pages(self, since: str) -> Iterator[Sequence[dict[str, Any]]]:
+        """Page 1 of ``updated_at >= since`` after the cursor ``(updated_at, entity_id)`` of
+        the previous page's last order, until a page is not full."""
+        size = self.page_size
+
+        def fetch(after: tuple[str, int] | None) -> Page[dict[str, Any], tuple[str, int]]:
             groups: list[list[Filter]] = [[Filter("updated_at", since, "gteq")]]
             if after is not None:
                 groups = [[Filter("updated_at", after[0], "gteq")],
@@ -217,18 +224,16 @@ class MagentoConnector(MagentoStock):
                            Filter("entity_id", str(after[1]), "gt")]]
             body = self._get("orders", search_criteria(
                 groups, sort=[("updated_at", "ASC"), ("entity_id", "ASC")],
-                page_size=PAGE_SIZE, current_page=1))
+                page_size=size, current_page=1))
             items = list(body.get("items") or ())
+            if int(body.get("total_count") or 0) <= size or len(items) < size:
+                return Page(items)
+            last = items[-1]
+            return Page(items, (str(last["updated_at"]), int(last["entity_id"])))
+
+        for items in paginate(fetch, None, platform=self.platform, listing="orders keyset"):
             if items:
                 yield items
-            if int(body.get("total_count") or 0) <= PAGE_SIZE or len(items) < PAGE_SIZE:
-                return
-            last = items[-1]
-            cursor = (str(last["updated_at"]), int(last["entity_id"]))
-            if after is not None and cursor <= after:
-                raise RetriableError("orders keyset did not advance (repeated cursor)",
-                                     platform=self.platform)
-            after = cursor
 
     def _orders_with_shipments_since(self, since: datetime, exclude: Any) -> list[int]:
         """Ids of orders whose shipments (or their tracks) changed since ``since``."""
@@ -280,3 +285,10 @@ class MagentoConnector(MagentoStock):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fingerprint(items: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """A search page's content: its entities' ids (orders, shipments, products) or SKUs and
+    sources (MSI source items)."""
+    return tuple(str(i.get("entity_id") or i.get("id")
+                     or f"{i.get('sku')}@{i.get('source_code')}") for i in items)

@@ -8,16 +8,22 @@
 - ``add_tracking`` adds a track to the order's latest shipment (Shipment > Add Tracking).
 - ``cancel`` cancels the whole order; Magento's admin has no per-line cancellation (a line is
   taken out with a credit memo, a refund), so ``lines`` raises NotImplementedError.
+- ``marks`` counts the order's comments (status history) carrying a text; ``facts`` reads the
+  order and its shipments for the demo's check (Magento keeps no cancel date: a cancelled
+  order's ``updated_at`` stands for it).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from ordersync.sandbox.magento.errors import MagentoError
 from ordersync.sandbox.magento.store import DEFAULT_SOURCE
 from ordersync.sandbox.magento.twin import MagentoTwin
 from ordersync.sandbox.merchant import CatalogItem
+from ordersync.sandbox.shop_facts import ShopFacts, moment
 
 
 class MagentoMerchant:
@@ -53,6 +59,51 @@ class MagentoMerchant:
             if not self.store.cancel(int(shop_id)):
                 state = self.store.order(int(shop_id))["state"]
                 raise MagentoError(400, "You cannot cancel the order (state %1).", [state])
+
+    def lines(self, shop_id: str) -> dict[str, int]:
+        """Marketplace line id (the item's ``ext_order_item_id``) -> quantity ordered."""
+        with self.store.lock:
+            return {str(i["ext_order_item_id"]): int(float(i.get("qty_ordered") or 0))
+                    for i in self.store.order(int(shop_id))["items"]
+                    if i.get("ext_order_item_id")}
+
+    def marks(self, shop_id: str, text: str) -> int:
+        """How many of the order's comments (status history) carry ``text``."""
+        with self.store.lock:
+            order = self.store.order(int(shop_id))
+            return sum(text in (h.get("comment") or "")
+                       for h in order.get("status_histories") or ())
+
+    def facts(self, shop_id: str) -> ShopFacts:
+        with self.store.lock:
+            order = self.store.order(int(shop_id))
+            line_of = {int(i["item_id"]): str(i.get("ext_order_item_id") or i["item_id"])
+                       for i in order["items"]}
+            shipments = sorted((s for s in self.store.shipments.values()
+                                if s["order_id"] == int(shop_id)),
+                               key=lambda s: s["entity_id"])
+            codes: list[str] = []
+            shipped: Counter[str] = Counter()
+            holding: Counter[str] = Counter()
+            for shipment in shipments:
+                codes += [t["track_number"] for t in shipment["tracks"]
+                          if t["track_number"] not in codes]
+                for row in shipment["items"]:
+                    line = line_of.get(int(row["order_item_id"]))
+                    if line is not None:
+                        shipped[line] += int(float(row["qty"]))
+                        holding[line] += 1
+            left = any(float(i.get("qty_ordered") or 0) - float(i.get("qty_shipped") or 0)
+                       - float(i.get("qty_canceled") or 0) > 0 for i in order["items"])
+            first = shipments[0] if shipments else None
+            return ShopFacts(
+                str(order["entity_id"]), moment(order["created_at"]) or datetime.now(UTC),
+                moment(order["updated_at"]) if order["state"] == "canceled" else None,
+                moment(first["created_at"]) if first else None,
+                first["tracks"][0]["track_number"] if first and first["tracks"] else None,
+                codes=tuple(codes), shipped=dict(shipped), parcels_of=dict(holding),
+                uncoded=any(not s["tracks"] for s in shipments),
+                partial=bool(shipments) and left)
 
     def order_state(self, shop_id: str) -> str:
         with self.store.lock:
