@@ -12,7 +12,8 @@ Choices (docs: specs/magento2/docs):
 - **Changes** are read by keyset on ``(updated_at, entity_id)``: every request is page 1 of
   ``updated_at >= T AND (updated_at > T OR entity_id > last)``, sorted by both. Offset pages
   would skip an order when another one moves to the end (its ``updated_at`` changes) during
-  paging; a keyset cannot. An order changed while paging is read again with its new state.
+  paging; a keyset cannot. An order changed while paging is yielded once; the next poll
+  reads its new state.
   Shipments (and tracks added later, which leave the order row untouched) are read with
   ``GET /V1/shipments`` filtered on ``order_id in`` the page's shipped orders, plus those
   updated since the watermark.
@@ -196,15 +197,16 @@ class MagentoConnector(MagentoStock):
 
     def changed_orders(self, since: datetime) -> Iterator[list[WebshopOrderState]]:
         """Orders updated at or after ``since`` (keyset pages, see the module docstring),
-        then orders whose shipments changed since then that were not in those pages."""
-        seen: dict[int, str] = {}
+        then orders whose shipments changed since then that were not in those pages. Each order
+        once per listing: one that changes while paging moves to the end of the keyset and is
+        not yielded again; the next poll (watermark minus overlap) reads its new state."""
+        seen: set[int] = set()
         for page in self._keyset_pages(magento_date(since)):
-            fresh = [o for o in page if seen.get(int(o["entity_id"])) != o.get("updated_at")]
-            for o in fresh:
-                seen[int(o["entity_id"])] = str(o.get("updated_at"))
+            fresh = [o for o in page if int(o["entity_id"]) not in seen]
+            seen.update(int(o["entity_id"]) for o in fresh)
             if fresh:
                 yield self._states(fresh)
-        moved = self._orders_with_shipments_since(since, exclude=seen.keys())
+        moved = self._orders_with_shipments_since(since, exclude=seen)
         for start in range(0, len(moved), ID_CHUNK):
             chunk = ",".join(str(i) for i in moved[start:start + ID_CHUNK])
             for page in self._search("orders", [[Filter("entity_id", chunk, "in")]],

@@ -25,6 +25,8 @@ from ordersync.sandbox.magento.twin import MagentoTwin
 from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.shop_facts import ShopFacts, moment
 
+OPEN_STATES = frozenset({"new", "pending_payment", "processing", "holded", "payment_review"})
+
 
 class MagentoMerchant:
     platform = "magento"
@@ -110,9 +112,22 @@ class MagentoMerchant:
             return str(self.store.order(int(shop_id))["status"])
 
     def stock(self, sku: str) -> int | None:
+        """What is left to sell: the default source's quantity minus what open orders still
+        hold (ordered - shipped - cancelled), never below 0; 0 when the source item is out of
+        stock. This is MSI's salable quantity with every open order counted; Magento itself
+        places no reservation for an order saved through ``POST /V1/orders``, so its admin's
+        *Salable Quantity* column alone would not show the hub's orders."""
         with self.store.lock:
             item = self.store.source_items.get((sku, DEFAULT_SOURCE))
-            return None if item is None else int(item["quantity"])
+            if item is None:
+                return None
+            if int(item["status"]) != 1:
+                return 0
+            held = sum(float(i.get("qty_ordered") or 0) - float(i.get("qty_shipped") or 0)
+                       - float(i.get("qty_canceled") or 0)
+                       for o in self.store.orders.values() if o["state"] in OPEN_STATES
+                       for i in o["items"] if i.get("sku") == sku)
+            return max(0, int(item["quantity"]) - int(held))
 
     def reset(self) -> None:
         self.twin.reset()
