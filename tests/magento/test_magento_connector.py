@@ -13,6 +13,7 @@ import pytest
 from ordersync.connectors.magento import MagentoConnector
 from ordersync.http import AuthError, NotFound, UncertainWrite, ValidationError
 from ordersync.sandbox.common import Fault
+from ordersync.sandbox.magento import MagentoError
 from tests.magento.conftest import marketplace_order
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -150,8 +151,23 @@ def test_merchant_cancels_in_the_shop(connector, merchant):
     merchant.cancel(shop_id)
     assert connector.get_order(shop_id).cancelled
     assert merchant.order_state(shop_id) == "canceled"
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(MagentoError):  # a cancelled order takes no credit memo
         merchant.cancel(shop_id, lines={"1043965710-0": 1})
+
+
+def test_a_line_taken_out_by_credit_memo_is_a_cancelled_line(connector, merchant, twin):
+    shop_id = connector.create_order(marketplace_order())
+    merchant.cancel(shop_id, lines={"1043965710-1": 1})  # invoice + credit memo, unshipped
+    item = twin.get(shop_id)["items"][1]
+    assert item["qty_refunded"] == 1 and item["qty_canceled"] == 0
+    state = connector.get_order(shop_id)
+    assert [(c.line_id, c.quantity) for c in state.cancelled_lines] == [("1043965710-1", 1)]
+    assert not state.completed and not state.cancelled
+    merchant.ship(shop_id, "3SABCD1234567", "PostNL")  # ships the rest only
+    state = connector.get_order(shop_id)
+    assert state.completed and merchant.order_state(shop_id) == "complete"
+    assert [(pl.line_id, pl.quantity) for p in state.parcels for pl in p.lines] == [
+        ("1043965710-0", 2)]
 
 
 def test_salable_stock_is_source_quantity_minus_open_orders(connector, merchant, twin):

@@ -168,11 +168,18 @@ def _qty(item: Json, key: str) -> float:
     return float(item.get(key) or 0)
 
 
+def taken_out(item: Json) -> float:
+    """Units that will never ship: cancelled, or refunded by a credit memo before shipment
+    (Magento ships ``ordered - max(shipped, refunded) - cancelled``)."""
+    return _qty(item, "qty_canceled") + max(0.0, _qty(item, "qty_refunded")
+                                            - _qty(item, "qty_shipped"))
+
+
 def fully_handled(order: Json) -> bool:
-    """Every item shipped or cancelled, and something shipped."""
+    """Every item shipped, cancelled or refunded unshipped, and something shipped."""
     items = [i for i in order.get("items") or () if not i.get("parent_item_id")]
     shipped = any(_qty(i, "qty_shipped") > 0 for i in items)
-    return shipped and all(_qty(i, "qty_shipped") + _qty(i, "qty_canceled")
+    return shipped and all(_qty(i, "qty_shipped") + taken_out(i)
                            >= _qty(i, "qty_ordered") for i in items)
 
 
@@ -194,9 +201,9 @@ def order_state(order: Json, shipments: Iterable[Json] = ()) -> WebshopOrderStat
     shipped = has_shipments(order)
     cancelled = state == CANCELED or (state == CLOSED and not shipped)
     cancelled_lines = tuple(
-        ParcelLine(lines.get(int(i["item_id"]), str(i["item_id"])), int(_qty(i, "qty_canceled")))
+        ParcelLine(lines.get(int(i["item_id"]), str(i["item_id"])), int(taken_out(i)))
         for i in order.get("items") or ()
-        if not i.get("parent_item_id") and _qty(i, "qty_canceled") > 0)
+        if not i.get("parent_item_id") and taken_out(i) > 0)
     updated = order.get("updated_at") or order.get("created_at")
     return WebshopOrderState(
         webshop_id=str(order["entity_id"]),

@@ -34,14 +34,16 @@ CONTAINERS = frozenset({"configurable", "bundle", "grouped"})  # their children 
 
 
 def held_by_orders(orders: Iterable[Mapping[str, Any]]) -> Counter[str]:
-    """SKU -> quantity open orders still hold (ordered - shipped - cancelled)."""
+    """SKU -> quantity open orders still hold (ordered - max(shipped, refunded) - cancelled,
+    as Magento counts what is left to ship)."""
     held: Counter[str] = Counter()
     for order in orders:
         for item in order.get("items") or ():
             if item.get("product_type") in CONTAINERS or not item.get("sku"):
                 continue
-            left = (float(item.get("qty_ordered") or 0) - float(item.get("qty_shipped") or 0)
-                    - float(item.get("qty_canceled") or 0))
+            left = (float(item.get("qty_ordered") or 0) - float(item.get("qty_canceled") or 0)
+                    - max(float(item.get("qty_shipped") or 0),
+                          float(item.get("qty_refunded") or 0)))
             if left > 0:
                 held[str(item["sku"]).strip()] += int(left)
     return held

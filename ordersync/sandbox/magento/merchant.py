@@ -6,8 +6,9 @@
   track: ``ups``, ``dhl``, ``fedex``, ``usps`` as Magento's own ``carrier_code``, any other
   carrier as ``custom`` with the carrier as ``title``.
 - ``add_tracking`` adds a track to the order's latest shipment (Shipment > Add Tracking).
-- ``cancel`` cancels the whole order; Magento's admin has no per-line cancellation (a line is
-  taken out with a credit memo, a refund), so ``lines`` raises NotImplementedError.
+- ``cancel`` cancels the whole order; Magento's admin has no per-line cancellation, so with
+  ``lines`` the merchant takes those units out as the admin does: invoice, then a credit memo
+  (offline refund) of the unshipped quantities (``qty_refunded``).
 - ``marks`` counts the order's comments (status history) carrying a text; ``facts`` reads the
   order and its shipments for the demo's check (Magento keeps no cancel date: a cancelled
   order's ``updated_at`` stands for it).
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from ordersync.sandbox.magento.errors import MagentoError
-from ordersync.sandbox.magento.store import DEFAULT_SOURCE
+from ordersync.sandbox.magento.store import DEFAULT_SOURCE, qty_to_ship
 from ordersync.sandbox.magento.twin import MagentoTwin
 from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.shop_facts import ShopFacts, moment
@@ -54,10 +55,10 @@ class MagentoMerchant:
             self.store.track_latest(int(shop_id), code, carrier)
 
     def cancel(self, shop_id: str, lines: Mapping[str, int] | None = None) -> None:
-        if lines is not None:
-            raise NotImplementedError("Magento cancels whole orders only; a line is taken out "
-                                      "with a credit memo (refund)")
         with self.store.lock:
+            if lines is not None:
+                self.store.refund_unshipped(int(shop_id), {k: q for k, q in lines.items() if q})
+                return
             if not self.store.cancel(int(shop_id)):
                 state = self.store.order(int(shop_id))["state"]
                 raise MagentoError(400, "You cannot cancel the order (state %1).", [state])
@@ -95,8 +96,7 @@ class MagentoMerchant:
                     if line is not None:
                         shipped[line] += int(float(row["qty"]))
                         holding[line] += 1
-            left = any(float(i.get("qty_ordered") or 0) - float(i.get("qty_shipped") or 0)
-                       - float(i.get("qty_canceled") or 0) > 0 for i in order["items"])
+            unshipped = any(qty_to_ship(i) > 0 for i in order["items"])
             first = shipments[0] if shipments else None
             return ShopFacts(
                 str(order["entity_id"]), moment(order["created_at"]) or datetime.now(UTC),
@@ -105,7 +105,7 @@ class MagentoMerchant:
                 first["tracks"][0]["track_number"] if first and first["tracks"] else None,
                 codes=tuple(codes), shipped=dict(shipped), parcels_of=dict(holding),
                 uncoded=any(not s["tracks"] for s in shipments),
-                partial=bool(shipments) and left)
+                partial=bool(shipments) and unshipped)
 
     def order_state(self, shop_id: str) -> str:
         with self.store.lock:
@@ -123,9 +123,8 @@ class MagentoMerchant:
                 return None
             if int(item["status"]) != 1:
                 return 0
-            held = sum(float(i.get("qty_ordered") or 0) - float(i.get("qty_shipped") or 0)
-                       - float(i.get("qty_canceled") or 0)
-                       for o in self.store.orders.values() if o["state"] in OPEN_STATES
+            held = sum(max(0.0, qty_to_ship(i)) for o in self.store.orders.values()
+                       if o["state"] in OPEN_STATES
                        for i in o["items"] if i.get("sku") == sku)
             return max(0, int(item["quantity"]) - int(held))
 

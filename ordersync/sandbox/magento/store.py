@@ -53,6 +53,13 @@ def _qty(item: Mapping[str, Any], key: str) -> float:
     return float(item.get(key) or 0)
 
 
+def qty_to_ship(item: Mapping[str, Any]) -> float:
+    """Quantity still to ship: ordered - max(shipped, refunded) - cancelled (Magento's
+    ``Item::getSimpleQtyToShip``: a credit memo before shipment takes units out)."""
+    return (_qty(item, "qty_ordered") - max(_qty(item, "qty_shipped"), _qty(item, "qty_refunded"))
+            - _qty(item, "qty_canceled"))
+
+
 class MagentoStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -189,8 +196,7 @@ class MagentoStore:
         if order["state"] in ("canceled", "closed", "holded"):
             return
         items = order["items"]
-        left = any(_qty(i, "qty_shipped") + _qty(i, "qty_canceled") < _qty(i, "qty_ordered")
-                   for i in items)
+        left = any(qty_to_ship(i) > 0 for i in items)
         invoiced = all(_qty(i, "qty_invoiced") + _qty(i, "qty_canceled") >= _qty(i, "qty_ordered")
                        for i in items)
         shipped = any(_qty(i, "qty_shipped") > 0 for i in items)
@@ -209,8 +215,7 @@ class MagentoStore:
         order = self.order(order_id)
         by_id = {int(i["item_id"]): i for i in order["items"]}
         if order["state"] in NOT_SHIPPABLE or not any(
-                _qty(i, "qty_shipped") + _qty(i, "qty_canceled") < _qty(i, "qty_ordered")
-                for i in order["items"]):
+                qty_to_ship(i) > 0 for i in order["items"]):
             raise MagentoError(400, SHIP_REFUSED)
         wanted: dict[int, float] = {}
         if items:
@@ -219,14 +224,12 @@ class MagentoStore:
                 qty = float(row.get("qty") or 0)
                 if item is None:
                     raise MagentoError(400, SHIP_REFUSED)
-                left = _qty(item, "qty_ordered") - _qty(item, "qty_shipped") - _qty(
-                    item, "qty_canceled")
+                left = qty_to_ship(item)
                 if qty <= 0 or qty > left + 1e-9:
                     raise MagentoError(400, BAD_QTY, [item.get("sku")])
                 wanted[int(item["item_id"])] = wanted.get(int(item["item_id"]), 0) + qty
         else:
-            wanted = {i: _qty(it, "qty_ordered") - _qty(it, "qty_shipped")
-                      - _qty(it, "qty_canceled") for i, it in by_id.items()}
+            wanted = {i: qty_to_ship(it) for i, it in by_id.items()}
             wanted = {i: q for i, q in wanted.items() if q > 0}
         now, sid = self.now(), self.next_id("shipment")
         shipment: Json = {
@@ -303,17 +306,50 @@ class MagentoStore:
         shipment["updated_at"] = now
         return track
 
+    # -- credit memos -----------------------------------------------------------------------
+
+    def refund_unshipped(self, order_id: int, lines: Mapping[str, int]) -> Json:
+        """Sales > Orders > Invoice, then Credit Memo (offline) of these unshipped quantities
+        (marketplace line id -> qty): the admin's way to take units out of an order, since
+        Magento cancels whole orders only. Sets ``qty_refunded`` on the items; the order
+        becomes ``closed`` once nothing is left and nothing shipped."""
+        order = self.order(order_id)
+        if order["state"] in NOT_SHIPPABLE:
+            raise MagentoError(400, "The order does not allow a creditmemo to be created.")
+        by_line = {str(i.get("ext_order_item_id") or i["item_id"]): i for i in order["items"]}
+        unknown = sorted(set(lines) - set(by_line))
+        if unknown:
+            raise MagentoError(400, 'The order has no item "%1".', [", ".join(unknown)])
+        for line, qty in lines.items():
+            if qty > qty_to_ship(by_line[line]) + 1e-9:
+                raise MagentoError(400, "The most money available to refund is %1.", ["0"])
+        self.invoice(order_id)
+        memo: Json = {"entity_id": self.next_id("creditmemo"), "order_id": int(order_id),
+                      "created_at": self.now(), "items": []}
+        for line, qty in lines.items():
+            item = by_line[line]
+            item["qty_refunded"] = _qty(item, "qty_refunded") + qty
+            memo["items"].append({"order_item_id": item["item_id"], "qty": float(qty),
+                                  "sku": item.get("sku"), "back_to_stock": True})
+        if not any(qty_to_ship(i) > 0 for i in order["items"]) and not any(
+                _qty(i, "qty_shipped") > 0 for i in order["items"]):
+            order.update(state="closed", status=STATUS_OF_STATE["closed"])
+        else:
+            self._settle(order)
+        self.touch(order)
+        return memo
+
     # -- cancellation ---------------------------------------------------------------------
 
     def cancel(self, order_id: int) -> bool:
         """``OrderManagementInterface::cancel``: False when ``canCancel()`` is false."""
         order = self.order(order_id)
-        left = {int(i["item_id"]): _qty(i, "qty_ordered") - _qty(i, "qty_shipped")
-                - _qty(i, "qty_canceled") for i in order["items"]}
+        left = {int(i["item_id"]): qty_to_ship(i) for i in order["items"]}
         if order["state"] in NOT_CANCELABLE or not any(q > 0 for q in left.values()):
             return False
         for item in order["items"]:
-            item["qty_canceled"] = _qty(item, "qty_canceled") + max(0.0, left[int(item["item_id"])])
+            item["qty_canceled"] = _qty(item, "qty_canceled") + max(
+                0.0, left[int(item["item_id"])])
         shipped = any(_qty(i, "qty_shipped") > 0 for i in order["items"])
         state = "canceled" if not shipped else "processing"
         order.update(state=state, status=STATUS_OF_STATE[state])

@@ -25,6 +25,7 @@ by default: a no-op), stats, reset.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -74,6 +75,11 @@ class MagentoTwin:
             if stock is not None:
                 self.store.save_source_item(sku, stock)
             return product
+
+    def get(self, order_id: str | int) -> dict[str, Any]:
+        """A copy of one order as ``GET /V1/orders/{id}`` serves it."""
+        with self.store.lock:
+            return copy.deepcopy(self.store.order(int(order_id)))
 
     def orders_with_reference(self, reference: str) -> list[dict[str, Any]]:
         return [o for o in self.store.orders.values() if o.get("ext_order_id") == reference]
