@@ -38,6 +38,7 @@ from ordersync.blocks.connection import OrderConnection
 from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
+    MagentoCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -46,7 +47,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MARKETPLACES: dict[str, type[Block]] = {"bolcom": BolcomCredentials,
                                         "amazon": AmazonCredentials}
 WEBSHOPS: dict[str, type[Block]] = {"shopify": ShopifyCredentials,
-                                    "woocommerce": WooCommerceCredentials}
+                                    "woocommerce": WooCommerceCredentials,
+                                    "magento": MagentoCredentials}
 SETTINGS = tuple(n for n in OrderConnection.model_fields if n not in ("marketplace", "webshop"))
 WORK_POOL = "ordersync"
 SCHEDULE_SLUG = "interval"
