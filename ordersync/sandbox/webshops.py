@@ -126,5 +126,8 @@ register(Webshop(
            "(POST /V1/orders/{id}/cancel); a line comes out with a credit memo, which needs "
            "an invoice",
            "returns are not registered in Magento: a return is a credit memo "
-           "(POST /V1/order/{id}/refund), which needs an invoice the hub's orders do not have"),
+           "(POST /V1/order/{id}/refund), which needs an invoice the hub's orders do not have",
+           "a test order cannot be deleted: Magento's REST API has no order delete (no DELETE "
+           "/V1/orders/{id} in admin-schema-2.4.8) and a shipped (complete) order cannot be "
+           "cancelled; its cleanup fails until the merchant handles it in the admin"),
 ))
