@@ -7,6 +7,7 @@ from ordersync.blocks.credentials import (
     CartumCredentials,
     CcvShopCredentials,
     LightspeedCredentials,
+    MagentoCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
@@ -22,6 +23,7 @@ BLOCK_TYPES = (
     CartumCredentials,
     LightspeedCredentials,
     CcvShopCredentials,
+    MagentoCredentials,
     OrderConnection,
     ShopImportConnection,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "CartumCredentials",
     "LightspeedCredentials",
     "CcvShopCredentials",
+    "MagentoCredentials",
     "OrderConnection",
     "PrestaShopCredentials",
     "ShopImportConnection",

@@ -13,6 +13,7 @@ from ordersync.blocks.credentials import (
     BolcomCredentials,
     CcvShopCredentials,
     LightspeedCredentials,
+    MagentoCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
@@ -20,8 +21,8 @@ from ordersync.blocks.credentials import (
 from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
-WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | PrestaShopCredentials
-                      | LightspeedCredentials | CcvShopCredentials)
+WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | MagentoCredentials
+                      | PrestaShopCredentials | LightspeedCredentials | CcvShopCredentials)
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -94,7 +95,7 @@ class OrderConnection(Block):
     @field_validator("webshop", mode="before")
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
-        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials,
+        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials, MagentoCredentials,
                                   PrestaShopCredentials, LightspeedCredentials,
                                   CcvShopCredentials))
 

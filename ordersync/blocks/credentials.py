@@ -261,3 +261,41 @@ class CartumCredentials(Block):
             utc_offset_hours=self.utc_offset_hours,
             rate_limits=self.rate_limits,
         )
+
+
+class MagentoCredentials(Block):
+    """Magento 2 / Adobe Commerce integration access token (System > Extensions >
+    Integrations; resources Sales > Operations > Orders, Shipments, Catalog, Stores >
+    Inventory > Sources)."""
+
+    _block_type_name: ClassVar[str] = "Magento Credentials"
+    _block_type_slug: ClassVar[str] = "magento-credentials"
+    _description: ClassVar[str] = "Shop URL and integration access token of a Magento 2 store."
+
+    base_url: str = Field(description="The shop's base URL, e.g. https://shop.example "
+                                      "(REST is served under /rest/V1).")
+    access_token: SecretStr = Field(description="Integration access token (Bearer).")
+    store_code: str | None = Field(default=None,
+                                   description="Store view code for /rest/{code}/V1; empty: "
+                                               "the default store view.")
+    source_code: str = Field(default="default",
+                             description="MSI source whose quantities stock sync reads.")
+    payment_method: str = Field(default="checkmo",
+                                description="Offline payment method the created orders carry.")
+    shipping_method: str = Field(default="flatrate_flatrate",
+                                 description="Shipping method the created orders carry.")
+    rate_limits: bool = Field(default=True, description="Space requests politely (Magento "
+                                                        "has no REST rate limit by default).")
+
+    def get_client(self):
+        from ordersync.connectors.magento import MagentoConnector
+
+        return MagentoConnector(
+            base_url=self.base_url,
+            access_token=self.access_token.get_secret_value(),
+            store_code=self.store_code,
+            source_code=self.source_code,
+            payment_method=self.payment_method,
+            shipping_method=self.shipping_method,
+            rate_limits=self.rate_limits,
+        )

@@ -38,7 +38,10 @@ from ordersync.blocks.connection import OrderConnection
 from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
+    CcvShopCredentials,
     LightspeedCredentials,
+    MagentoCredentials,
+    PrestaShopCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
 )
@@ -48,7 +51,10 @@ MARKETPLACES: dict[str, type[Block]] = {"bolcom": BolcomCredentials,
                                         "amazon": AmazonCredentials}
 WEBSHOPS: dict[str, type[Block]] = {"shopify": ShopifyCredentials,
                                     "woocommerce": WooCommerceCredentials,
-                                    "lightspeed": LightspeedCredentials}
+                                    "magento": MagentoCredentials,
+                                    "prestashop": PrestaShopCredentials,
+                                    "lightspeed": LightspeedCredentials,
+                                    "ccvshop": CcvShopCredentials}
 SETTINGS = tuple(n for n in OrderConnection.model_fields if n not in ("marketplace", "webshop"))
 WORK_POOL = "ordersync"
 SCHEDULE_SLUG = "interval"

@@ -19,6 +19,7 @@ from typing import Any
 from ordersync.connectors.base import WebshopConnector
 from ordersync.connectors.ccvshop import CcvShopConnector
 from ordersync.connectors.lightspeed import LightspeedConnector
+from ordersync.connectors.magento import MagentoConnector
 from ordersync.connectors.prestashop import PrestaShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
@@ -28,6 +29,8 @@ from ordersync.sandbox.ccvshop.merchant import CcvShopMerchant
 from ordersync.sandbox.lightspeed import LightspeedTwin
 from ordersync.sandbox.lightspeed.merchant import PER_LINE as LIGHTSPEED_PER_LINE
 from ordersync.sandbox.lightspeed.merchant import LightspeedMerchant
+from ordersync.sandbox.magento import MagentoTwin
+from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.prestashop import PrestaShopTwin
 from ordersync.sandbox.prestashop.merchant import WHOLE_ORDERS, PrestaShopMerchant
@@ -41,6 +44,7 @@ WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 PS_KEY = "SANDBOXPRESTASHOPWEBSERVICEKEY00"  # 32 characters, as the back office makes them
 LS_KEY, LS_SECRET, LS_LANGUAGE = "ls_sandbox_key", "ls_sandbox_secret", "nl"
 CCV_PUBLIC, CCV_SECRET = "ccv_public_sandbox", "ccv_secret_sandbox"
+MAGENTO_TOKEN = "magento-sandbox-token"
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,31 @@ register(Webshop(
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
     notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
+
+register(Webshop(
+    platform="magento", title="Magento 2",
+    twin=lambda rate_limits: MagentoTwin(MAGENTO_TOKEN),
+    connector=lambda url, rate_limits, **kw: MagentoConnector(
+        base_url=url, access_token=MAGENTO_TOKEN, rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:MagentoCredentials",
+    block_fields=lambda url, rate_limits: {"base_url": url, "access_token": MAGENTO_TOKEN,
+                                           "rate_limits": rate_limits},
+    merchant=MagentoMerchant,
+    create_path=r"^/rest/(?:[^/]+/)?V1/orders$",
+    fault_paths=("/V1/orders$", r"/V1/orders/\d+$", "/V1/shipments$", "^/rest/"),
+    rate_limited=False,
+    per_line=None,
+    notes=("Magento has no REST rate limit by default (only the optional one on cart payment "
+           "routes, 2.4.7+); the connector paces itself politely",
+           "no single line is cancelled: Magento's admin and REST API cancel whole orders "
+           "(POST /V1/orders/{id}/cancel); a line comes out with a credit memo, which needs "
+           "an invoice",
+           "returns are not registered in Magento: a return is a credit memo "
+           "(POST /V1/order/{id}/refund), which needs an invoice the hub's orders do not have",
+           "a test order cannot be deleted: Magento's REST API has no order delete (no DELETE "
+           "/V1/orders/{id} in admin-schema-2.4.8) and a shipped (complete) order cannot be "
+           "cancelled; its cleanup fails until the merchant handles it in the admin"),
 ))
 
 register(Webshop(

@@ -113,8 +113,11 @@ def test_the_listing_shows_the_last_run_and_health(pool, monkeypatch, capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["--marketplace", "bol", "--webshop", "shopify", "-w", "shop=s"],
      "unknown marketplace 'bol': one of amazon, bolcom"),
-    (["--marketplace", "bolcom", "--webshop", "magento", "-m", "client_id=c"],
-     "unknown webshop 'magento': one of shopify, woocommerce"),
+    (["--marketplace", "bolcom", "--webshop", "prestashop", "-m", "client_id=c"],
+     "unknown webshop 'prestashop': one of magento, shopify, woocommerce"),
+    (["--marketplace", "bolcom", "--webshop", "magento", "-m", "client_id=c",
+      "-w", "base_url=https://shop.example"],
+     "magento needs access_token: set ORDERSYNC_MAGENTO_ACCESS_TOKEN"),
     (["--marketplace", "bolcom", "--webshop", "shopify", "-w", "shop=s"],
      "bolcom needs client_id: give client_id=..."),
     (["--marketplace", "bolcom", "--webshop", "shopify", "-m", "client_id=c", "-w", "shop=s"],
