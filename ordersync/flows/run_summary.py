@@ -36,6 +36,7 @@ MEANINGS: dict[str, str] = {
     "test_orders": "test orders not sent to the marketplace",
     "test_orders_cleaned": "finished test orders deleted in the webshop",
     "test_cleanup_errors": "test orders the webshop did not delete yet (retried next run)",
+    "test_orders_left": "test orders the webshop can neither delete nor cancel: left, marked",
     **RETURN_OUTCOMES,
     "cancelled_on_marketplace": "orders (or lines) the marketplace cancelled: webshop next",
     "cancellation_requests_accepted": "buyers' cancellation requests taken on: webshop next",
@@ -60,7 +61,7 @@ STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "sweep": ("shipped_with_tracking", "shipped_without_tracking"),
     "push": ("pushed", "reconciled", "manual", "deferred", "errors", "still_processing",
              "test_orders"),
-    "cleanup": ("test_orders_cleaned", "test_cleanup_errors"),
+    "cleanup": ("test_orders_cleaned", "test_orders_left", "test_cleanup_errors"),
     "returns": tuple(RETURN_OUTCOMES),
 }
 
