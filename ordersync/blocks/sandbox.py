@@ -10,6 +10,7 @@ from ordersync.blocks.credentials import (
     BolcomCredentials,
     CartumCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 from ordersync.sandbox import stack as sb
@@ -36,6 +37,9 @@ def sandbox_credentials(stack: sb.SandboxStack, platform: str, *,
     if platform == "woocommerce":
         return WooCommerceCredentials(url=url, consumer_key=sb.WOO_KEY,
                                       consumer_secret=sb.WOO_SECRET, rate_limits=limits)
+    if platform == "shopware":
+        return ShopwareCredentials(url=url, client_id=sb.SW_CLIENT_ID,
+                                   client_secret=sb.SW_CLIENT_SECRET, rate_limits=limits)
     if platform == "cartum":
         return CartumCredentials(domain=sb.CARTUM_DOMAIN, login=sb.CARTUM_LOGIN,
                                  password=sb.CARTUM_PASSWORD, base_url=url, rate_limits=limits)

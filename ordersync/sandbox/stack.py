@@ -18,12 +18,14 @@ from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.cartum import CartumConnector
 from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.connectors.shopware import ShopwareConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID, AmazonTwin
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.cartum import CartumTwin
 from ordersync.sandbox.common import ServedApp
 from ordersync.sandbox.shopify import ShopifyTwin
+from ordersync.sandbox.shopware import ShopwareTwin
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.store import Store
 from ordersync.sync import ConnectionSettings, SyncContext
@@ -34,9 +36,10 @@ AMZ_CLIENT_ID, AMZ_CLIENT_SECRET, AMZ_REFRESH = (
     "amzn1.application-oa2-client.sandbox", "amzn-sandbox-secret", "Atzr|sandbox")
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
 CARTUM_DOMAIN, CARTUM_LOGIN, CARTUM_PASSWORD = "sandbox.cartum.test", "api", "sandbox-password"
+SW_CLIENT_ID, SW_CLIENT_SECRET = "SWIASANDBOX", "sandbox-secret"
 
 MARKETPLACES = ("bolcom", "amazon")
-SHOPS = ("shopify", "woocommerce", "cartum")
+SHOPS = ("shopify", "woocommerce", "cartum", "shopware")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class SandboxStack:
     shopify: ShopifyTwin = field(init=False)
     woocommerce: WooCommerceTwin = field(init=False)
     cartum: CartumTwin = field(init=False)
+    shopware: ShopwareTwin = field(init=False)
     _served: dict[str, ServedApp] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +70,8 @@ class SandboxStack:
         self.shopify = ShopifyTwin(SHOP, rate_limits=self.rate_limits)
         self.woocommerce = WooCommerceTwin({WOO_KEY: WOO_SECRET})
         self.cartum = CartumTwin(CARTUM_LOGIN, CARTUM_PASSWORD)
+        self.shopware = ShopwareTwin({SW_CLIENT_ID: SW_CLIENT_SECRET},
+                                     rate_limits=self.rate_limits)
 
     def start(self) -> SandboxStack:
         for platform in (*self.marketplaces, self.shop_platform):
@@ -118,11 +124,14 @@ class SandboxStack:
                                rate_limits=limits, **kw)
 
     def webshop(self, *, rate_limits: bool | None = None, **kw: Any) -> WebshopConnector:
-        """A connector to the served webshop twin (Shopify or WooCommerce)."""
+        """A connector to the served webshop twin (Shopify, WooCommerce or Shopware)."""
         limits = self._limits(rate_limits)
         if self.shop_platform == "woocommerce":
             return WooCommerceConnector(url=self.url("woocommerce"), consumer_key=WOO_KEY,
                                         consumer_secret=WOO_SECRET, rate_limits=limits, **kw)
+        if self.shop_platform == "shopware":
+            return ShopwareConnector(url=self.url("shopware"), client_id=SW_CLIENT_ID,
+                                     client_secret=SW_CLIENT_SECRET, rate_limits=limits, **kw)
         if self.shop_platform == "cartum":
             raise ValueError("Cartum is an order source for the hub's import, not a webshop "
                              "the order loop writes to")
