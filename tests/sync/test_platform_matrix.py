@@ -1,6 +1,6 @@
 """The order loop on every marketplace x webshop pair the hub supports, against served twins:
-bol.com and Amazon orders into Shopify and WooCommerce, shipments back with the right carrier,
-and an uncertain webshop write reconciled instead of repeated."""
+bol.com and Amazon orders into Shopify, WooCommerce and Shopware, shipments back with the right
+carrier, and an uncertain webshop write reconciled instead of repeated."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.common import Fault
+from ordersync.sandbox.shopware.merchant import ShopwareMerchant
 from ordersync.sandbox.stack import SandboxStack
 from tests.sync.test_order_loop import cycle
 
@@ -20,7 +21,7 @@ SKUS = ("MUG-350", "PLATE-22")
 POSTNL = "3SABCD1234567"
 
 
-@pytest.fixture(scope="module", params=["shopify", "woocommerce"])
+@pytest.fixture(scope="module", params=["shopify", "woocommerce", "shopware"])
 def matrix_stack(request):
     with SandboxStack(rate_limits=False, marketplaces=("bolcom", "amazon"),
                       shop_platform=request.param) as stack:
@@ -57,6 +58,9 @@ class Pair:
         reference = f"{self.marketplace}:{order_id}"
         if self.stack.shop_platform == "shopify":
             return self.stack.shopify.orders_with_reference(reference)
+        if self.stack.shop_platform == "shopware":
+            orders = self.stack.shopware.store.orders
+            return [orders[i] for i in ShopwareMerchant(self.stack.shopware).orders_for(reference)]
         woo = self.stack.woocommerce
         return [o for o in woo.store.orders.values()
                 if any(m.get("value") == reference for m in o.get("meta_data", []))]
@@ -70,6 +74,8 @@ class Pair:
         shop_id = self.shop_order(order_id)["id"]
         if self.stack.shop_platform == "shopify":
             self.stack.shopify.complete(shop_id, tracking, None)
+        elif self.stack.shop_platform == "shopware":
+            ShopwareMerchant(self.stack.shopware).ship(shop_id, tracking)
         else:
             self.stack.woocommerce.complete(shop_id, tracking)
 
@@ -77,22 +83,28 @@ class Pair:
         order = self.shop_order(order_id)
         if self.stack.shop_platform == "shopify":
             return [(li["quantity"], li["price"]) for li in order["line_items"]]
+        if self.stack.shop_platform == "shopware":
+            return [(li["quantity"], li["totalPrice"]) for li in order["lineItems"]]
         return [(li["quantity"], li["total"]) for li in order["line_items"]]
 
     def shop_path(self) -> str:
-        return "^/admin/api/[^/]+/orders.json$" if self.stack.shop_platform == "shopify" \
-            else "^/wp-json/wc/v3/orders$"
+        return {"shopify": "^/admin/api/[^/]+/orders.json$",
+                "shopware": "^/api/order$"}.get(self.stack.shop_platform,
+                                                "^/wp-json/wc/v3/orders$")
 
 
 @pytest.fixture(params=["bolcom", "amazon"])
 def pair(request, matrix_stack):
     stack = matrix_stack
-    for twin in (stack.bolcom, stack.amazon, stack.shopify, stack.woocommerce):
+    for twin in (stack.bolcom, stack.amazon, stack.shopify, stack.woocommerce, stack.shopware):
         twin.reset()
         twin.controls.clear()
     if stack.shop_platform == "woocommerce":
         for sku in SKUS:
             stack.woocommerce.add_product(sku.title(), sku)
+    if stack.shop_platform == "shopware":
+        for sku in SKUS:
+            stack.shopware.store.add_product(sku, sku.title())
     return Pair(stack, request.param)
 
 
@@ -110,8 +122,9 @@ def test_new_order_reaches_the_webshop_once_with_lines_and_address(pair, store):
     assert counts["imported"] == 1 and counts["created"] == 1
     assert [q for q, _ in pair.shop_lines(order_id)] == [2, 1]
     order = pair.shop_order(order_id)
-    address = order["shipping_address"] if pair.stack.shop_platform == "shopify" \
-        else order["shipping"]
+    address = {"shopify": lambda: order["shipping_address"],
+               "shopware": lambda: order["addresses"][0]}.get(pair.stack.shop_platform,
+                                                             lambda: order["shipping"])()
     assert address.get("city"), "the webshop order carries the recipient's address"
     assert store.find(pair.marketplace, "sandbox", order_id).status == S.NOT_SHIPPED
 

@@ -191,7 +191,7 @@ class ShopwareConnector:
             if any(e.get("code") == ILLEGAL_TRANSITION for e in errors) \
                     and self._order_status(webshop_id) == "cancelled":
                 return
-            detail = "; ".join(str(e.get("detail")) for e in errors)
+            detail = "; ".join(f"{e.get('code')}: {e.get('detail')}" for e in errors)
             raise error_for(400, f"POST {path}", platform=self.platform, detail=detail)
 
     def _order_status(self, webshop_id: str) -> str | None:
