@@ -79,11 +79,16 @@ def _price(unit: Decimal, quantity: int) -> Json:
 
 def _address(address: Address, address_id: str, country_id: str) -> Json:
     extra = address.extra_address_info
-    return {"id": address_id, "countryId": country_id,
+    return _present({"id": address_id, "countryId": country_id,
             "firstName": address.first_name or "-", "lastName": address.last_name or "-",
             "street": address.address1 or "-", "zipcode": address.postal_code or "",
             "city": address.city or "-", "company": address.company,
-            "phoneNumber": address.phone, "additionalAddressLine1": extra}
+            "phoneNumber": address.phone, "additionalAddressLine1": extra})
+
+
+def _present(values: Json) -> Json:
+    """Without the None values (the DAL takes a missing optional field, not a null string)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _country(ctx: ShopContext, address: Address, reference: str) -> str:
@@ -150,8 +155,9 @@ def order_payload(order: MarketplaceOrder, ctx: ShopContext,
                   "rawTotal": total, "taxStatus": "gross", "calculatedTaxes": [],
                   "taxRules": []},
         "shippingCosts": _price(Decimal("0"), 1),
-        "orderCustomer": {"email": email, "firstName": bill.first_name or "-",
-                          "lastName": bill.last_name or "-", "company": bill.company},
+        "orderCustomer": _present({"email": email, "firstName": bill.first_name or "-",
+                                   "lastName": bill.last_name or "-",
+                                   "company": bill.company}),
         "addresses": addresses,
         "lineItems": lines,
         "deliveries": [{
