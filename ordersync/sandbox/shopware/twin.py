@@ -21,10 +21,9 @@ API routes (``Accept: application/json`` answers; errors ``{"errors": [...]}`` a
 - ``POST /api/_action/{order|order_delivery|order_transaction}/{id}/state/{transition}`` ->
   200 the new ``StateMachineState``; an illegal one 400 ``SYSTEM__ILLEGAL_STATE_TRANSITION``.
 
-Control routes (``/_sandbox/shopware/``; the merchant's actions are in-process, see
-``merchant.py``): ``POST products`` ``{"productNumber", "name", "stock", "price"}``;
-``POST orders/{id}/ship`` ``{"trackingCode", "shippingMethod", "lines": {line_id: qty}}``;
-``POST orders/{id}/cancel``. Common ones from ``ordersync.sandbox.common``.
+Control routes: ``POST /_sandbox/shopware/products`` ``{"productNumber", "name", "stock",
+"price"}``; the merchant's actions (ship, in parts, tracking, cancel) are in-process, see
+``merchant.py``. Common ones from ``ordersync.sandbox.common``.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -83,10 +83,10 @@ class OAuthLimiter:
             return self.blocked_until - now
         self.attempts += 1
         self.last = now
-        for limit, interval in OAUTH_LIMITS:
-            if self.attempts > limit:
-                self.blocked_until = now + interval
-        return 0.0
+        wait = max((interval for limit, interval in OAUTH_LIMITS if self.attempts > limit),
+                   default=0.0)
+        self.blocked_until = now + wait
+        return wait
 
 
 class ShopwareTwin:
@@ -116,7 +116,7 @@ class ShopwareTwin:
         if "json" in request.headers.get("content-type", ""):
             body = await request.json()
         else:
-            body = dict(await request.form())
+            body = dict(parse_qsl((await request.body()).decode("latin-1")))
         body = body if isinstance(body, dict) else {}
         grant, client = body.get("grant_type"), str(body.get("client_id") or "")
         if grant != "client_credentials":
