@@ -4,8 +4,14 @@ a cancellation in the shop, and a partial shipment that completes later."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
 from ordersync.orders import OrderStatus
@@ -17,6 +23,7 @@ from tests.sync.test_order_loop import cycle
 from tests.sync.test_platform_matrix import SKUS, Pair
 
 S = OrderStatus
+ROOT = Path(__file__).resolve().parents[2]
 POSTNL = "3SABCD1234567"
 
 
@@ -125,3 +132,35 @@ def test_cancelled_in_the_shop_is_cancelled_in_the_hub(pair, store, merchant):
     assert counts["cancelled"] == 1
     status = store.find(pair.marketplace, "sandbox", order_id).status
     assert status in (S.CANCELLED, S.MANUAL)  # Amazon: no seller cancellation API
+
+
+def test_killed_process_mid_write_leaves_no_duplicate(stack, store, merchant):
+    """SIGKILL a real process while Shopware has the order but never answered."""
+    for twin in (stack.bolcom, stack.amazon, stack.shopware):
+        twin.reset()
+        twin.controls.clear()
+    url = store.engine.url.render_as_string(hide_password=False)
+    bol_id = stack.bolcom.place_order()
+    httpx.post(f"{stack.url('shopware')}/_sandbox/faults", json={
+        "method": "POST", "path": "^/api/order$", "status": 0, "after_handling": True})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.shopware.crashing_run", stack.bolcom_url,
+         stack.url("shopware"), url], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not merchant.orders_for(f"bolcom:{bol_id}"):
+            assert proc.poll() is None, "the run ended before it wrote"
+            assert time.monotonic() < deadline, "the run never reached Shopware"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert store.find("bolcom", "sandbox", bol_id).webshop_order_id is None
+    ctx = stack.context(store, marketplace="bolcom")
+    later = stack.context(store, marketplace="bolcom",
+                          clock=lambda: ctx.clock() + ctx.settings.lease + timedelta(seconds=1))
+    assert cycle(later).counts.get("reconciled") == 1
+    assert store.find("bolcom", "sandbox", bol_id).webshop_order_id == \
+        merchant.orders_for(f"bolcom:{bol_id}")[0]
+    assert len(merchant.orders_for(f"bolcom:{bol_id}")) == 1
