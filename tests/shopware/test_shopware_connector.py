@@ -218,3 +218,18 @@ def test_no_429_with_rate_limits_on(served, twin, merchant):
         shop.read_stock()
     assert twin.controls.stats()["throttled"] == 0
     assert twin.controls.requests["POST /api/oauth/token"] == 1
+
+
+def test_merchant_is_a_shop_merchant_and_refuses_what_the_admin_would(shop, merchant):
+    from ordersync.sandbox.merchant import ShopMerchant
+
+    assert isinstance(merchant, ShopMerchant) and merchant.platform == "shopware"
+    webshop_id = shop.create_order(order("Z1"))
+    with pytest.raises(ValueError, match="no shipped delivery"):
+        merchant.add_tracking(webshop_id, POSTNL)
+    with pytest.raises(ValueError, match="more than is open"):
+        merchant.ship(webshop_id, lines={"Z1-1": 5})
+    merchant.ship(webshop_id)
+    with pytest.raises(ValueError, match="nothing left"):
+        merchant.ship(webshop_id)
+    assert merchant.stock("NOPE") is None
