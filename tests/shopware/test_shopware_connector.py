@@ -12,6 +12,7 @@ from ordersync.connectors.shopware import connector as module
 from ordersync.http import AuthError, RetriableError, UncertainWrite, ValidationError
 from ordersync.orders import ParcelLine
 from ordersync.sandbox.common import Fault
+from ordersync.sandbox.shopware.store import SALES_CHANNEL_ID
 from tests.shopware.helpers import DHL, POSTNL, connector, order
 
 
@@ -33,6 +34,7 @@ def test_create_books_the_order_with_lines_address_and_reference(shop, merchant,
     assert stored["addresses"][0]["street"] == "Kerkstraat 12 B"
     assert merchant.stock("MUG-350") == 18 and merchant.stock("PLATE-22") == 4
     assert merchant.order_state(webshop_id) == "open/open"
+    assert stored["salesChannelId"] == SALES_CHANNEL_ID  # the storefront, not Headless
 
 
 def test_unknown_sku_becomes_a_custom_line(shop, merchant, twin):

@@ -35,6 +35,9 @@ TOKEN_RATE, TOKEN_BURST = 10 / 60, 5
 """The ``oauth`` limiter (time_backoff: 10 per 10 s, 15 per 30 s, 20 per 60 s, reset 24 h):
 token requests stay at 10 a minute with bursts of 5, far below it (a token lasts 600 s)."""
 ILLEGAL_TRANSITION = "SYSTEM__ILLEGAL_STATE_TRANSITION"
+STOREFRONT_TYPE = "8a243080f92e4c719546314b577cf82b"
+"""``Defaults::SALES_CHANNEL_TYPE_STOREFRONT``: without a configured channel, orders go to the
+first active storefront (not the Headless/API channel every install also has)."""
 
 
 class ShopwareConnector:
@@ -58,8 +61,8 @@ class ShopwareConnector:
         clock: Callable[[], float] = time.time,
     ) -> None:
         """``url`` is the shop's base URL (the Admin API is under ``/api``);
-        ``sales_channel_id`` the channel orders are booked on (None: the first storefront
-        channel the search returns)."""
+        ``sales_channel_id`` the channel orders are booked on (None: the oldest active
+        storefront channel)."""
         if not client_id or not client_secret:
             raise ValueError("shopware: an integration access key id and secret are required")
         if httpx.URL(url).scheme not in ("http", "https"):
@@ -99,7 +102,8 @@ class ShopwareConnector:
             return self._context
 
     def _read_context(self) -> ShopContext:
-        body: Json = {"limit": 1, "filter": [criteria.equals("active", True)],
+        body: Json = {"limit": 1, "filter": [criteria.equals("active", True),
+                                             criteria.equals("typeId", STOREFRONT_TYPE)],
                       "sort": [{"field": "createdAt", "order": "ASC"}]}
         if self.sales_channel_id:
             body = {"ids": [self.sales_channel_id]}

@@ -38,6 +38,8 @@ LIVE_VERSION = "0fa91ce3e96a4bc2be4bd9ce752c3425"  # Defaults::LIVE_VERSION
 LANGUAGE_ID = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # Defaults::LANGUAGE_SYSTEM
 SALES_CHANNEL_ID = fixed_id("sales-channel", "Storefront")
 PAYMENT_METHOD_ID = fixed_id("payment-method", "invoice")
+STOREFRONT_TYPE = "8a243080f92e4c719546314b577cf82b"  # Defaults::SALES_CHANNEL_TYPE_STOREFRONT
+API_TYPE = "f183ee5650cf4bdb8a774337575067a6"  # Defaults::SALES_CHANNEL_TYPE_API (headless)
 ORDER_REQUIRED = ("billingAddressId", "currencyId", "languageId", "salesChannelId",
                   "orderDateTime", "currencyFactor", "stateId", "itemRounding", "totalRounding")
 LINE_REQUIRED = ("identifier", "quantity", "label", "price")
@@ -87,11 +89,18 @@ class ShopwareStore:
             self.payment_methods = {PAYMENT_METHOD_ID: {
                 "id": PAYMENT_METHOD_ID, "technicalName": "payment_invoice", "name": "Invoice",
                 "active": True, "createdAt": created}}
-            self.sales_channels = {SALES_CHANNEL_ID: {
-                "id": SALES_CHANNEL_ID, "name": "Storefront", "active": True,
+            headless = fixed_id("sales-channel", "Headless")
+            self.sales_channels = {headless: {
+                "id": headless, "name": "Headless", "active": True, "typeId": API_TYPE,
                 "languageId": LANGUAGE_ID, "currencyId": fixed_id("currency", "EUR"),
                 "paymentMethodId": PAYMENT_METHOD_ID, "shippingMethodId": self.default_shipping,
                 "countryId": fixed_id("country", "NL"), "createdAt": created}}
+            self.sales_channels[SALES_CHANNEL_ID] = {
+                "id": SALES_CHANNEL_ID, "name": "Storefront", "active": True,
+                "typeId": STOREFRONT_TYPE,
+                "languageId": LANGUAGE_ID, "currencyId": fixed_id("currency", "EUR"),
+                "paymentMethodId": PAYMENT_METHOD_ID, "shippingMethodId": self.default_shipping,
+                "countryId": fixed_id("country", "NL"), "createdAt": created}
             self.products: dict[str, Json] = {}
             self.orders: dict[str, Json] = {}
             self._order_seq = 0
