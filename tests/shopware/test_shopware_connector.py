@@ -235,3 +235,19 @@ def test_merchant_is_a_shop_merchant_and_refuses_what_the_admin_would(shop, merc
     with pytest.raises(ValueError, match="nothing left"):
         merchant.ship(webshop_id)
     assert merchant.stock("NOPE") is None
+
+
+def test_an_order_entering_the_window_mid_paging_is_read_by_the_next_pass(
+        shop, merchant, monkeypatch):
+    monkeypatch.setattr(module, "PAGE_LIMIT", 2)
+    quiet = shop.create_order(order("Q0"))  # untouched: not a changed order yet
+    start = since()
+    ids = [shop.create_order(order(f"Q{n}")) for n in range(1, 6)]
+    for webshop_id in ids:
+        merchant.ship(webshop_id)
+    pages = shop.changed_orders(start)
+    seen = [s.webshop_id for s in next(pages)]
+    merchant.cancel(quiet)  # enters the window behind the cursor
+    seen += [s.webshop_id for page in pages for s in page]
+    assert seen == ids  # nothing skipped or repeated
+    assert quiet in states(shop, start)  # the next pass (from the watermark) has it
