@@ -251,3 +251,11 @@ def test_an_order_entering_the_window_mid_paging_is_read_by_the_next_pass(
     seen += [s.webshop_id for page in pages for s in page]
     assert seen == ids  # nothing skipped or repeated
     assert quiet in states(shop, start)  # the next pass (from the watermark) has it
+
+
+def test_a_429_is_waited_out_and_retried(shop, merchant, twin):
+    webshop_id = shop.create_order(order("T1"))
+    twin.controls.faults.append(Fault(method="POST", path=re.compile("^/api/search/order$"),
+                                      status=429, count=2, retry_after=0))
+    assert shop.get_order(webshop_id).webshop_id == webshop_id
+    assert shop.client.rate_limited == 2
