@@ -3,7 +3,7 @@
 Used by the demo, the loop tests and the benchmarks, so all three run the same path a real
 deployment runs: real HTTP over sockets to faithful twins.
 
-``SandboxStack(marketplaces=("bolcom", "amazon"), shop_platform="woocommerce")`` serves those
+``SandboxStack(marketplaces=("bolcom", "amazon"), shop_platform="shopware")`` serves those
 twins (every twin object exists, only the chosen ones are served); ``marketplace(platform)``,
 ``webshop()`` and ``context(store, marketplace=platform)`` give connectors wired to them.
 """

@@ -11,9 +11,11 @@ import httpx
 import pytest
 
 from ordersync.connectors.shopware import criteria
+from ordersync.connectors.shopware.auth import ShopwareAuth
 from ordersync.connectors.shopware.mapping import order_payload
 from ordersync.sandbox.shopware import states
 from tests.shopware.helpers import CLIENT_ID, POSTNL, SECRET, order, specs_dir
+from tests.spec_validation import spec_validator
 
 SPEC = specs_dir() / "adminapi.json"
 MACHINES = specs_dir() / "state-machines.json"
@@ -50,8 +52,6 @@ def without_required(node):
 
 @pytest.fixture(scope="module")
 def validate():
-    from tests.spec_validation import spec_validator
-
     check = spec_validator({"admin": SPEC}, draft=7, prefix="/", default_doc="admin")
     return lambda instance, name: check(normalised(instance), name)
 
@@ -60,8 +60,6 @@ def validate():
 def validate_write(tmp_path_factory):
     """Write bodies: no field beyond the schema's and the right types; the ``required`` of
     the read model (ids of the parent, ``children``, ``states``) the DAL fills itself."""
-    from tests.spec_validation import spec_validator
-
     relaxed = tmp_path_factory.mktemp("spec") / "adminapi-write.json"
     relaxed.write_text(json.dumps(without_required(json.loads(SPEC.read_text()))))
     check = spec_validator({"admin": relaxed}, draft=7, prefix="/", default_doc="admin")
@@ -125,8 +123,6 @@ def test_create_body_is_a_valid_order(validate_write, shop, merchant):
 def test_token_request_and_answer(validate, served, twin):
     grant = json.loads(SPEC.read_text())["components"]["schemas"][
         "OAuthClientCredentialsGrant"]["allOf"][1]
-    from ordersync.connectors.shopware.auth import ShopwareAuth
-
     request = ShopwareAuth(served.url, CLIENT_ID, SECRET).build_token_request()
     body = json.loads(request.content)
     assert set(grant["required"]) <= set(body) and body["grant_type"] == "client_credentials"
