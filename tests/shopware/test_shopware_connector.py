@@ -259,3 +259,13 @@ def test_a_429_is_waited_out_and_retried(shop, merchant, twin):
                                       status=429, count=2, retry_after=0))
     assert shop.get_order(webshop_id).webshop_id == webshop_id
     assert shop.client.rate_limited == 2
+
+
+def test_paging_that_does_not_advance_raises_instead_of_looping(shop, monkeypatch):
+    page = {"total": 5, "data": [{"id": "a" * 32, "autoIncrement": 3,
+                                  "createdAt": "2026-11-26T08:00:00.000+00:00"}]}
+    monkeypatch.setattr(shop, "search", lambda entity, body: page)
+    pages = shop.changed_orders(since())
+    next(pages)
+    with pytest.raises(ValidationError, match="did not advance"):
+        next(pages)

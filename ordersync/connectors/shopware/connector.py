@@ -168,12 +168,12 @@ class ShopwareConnector:
             body = self.search("order", criteria.changed_orders(since, after, PAGE_LIMIT))
             page = body.get("data") or []
             if page:
-                yield [order_state(item) for item in page]
                 last = page[-1].get("autoIncrement")
                 if not isinstance(last, int) or (after is not None and last <= after):
                     raise ValidationError("order search did not advance (autoIncrement)",
                                           platform=self.platform)
                 after = last
+                yield [order_state(item) for item in page]
             if not page or int(body.get("total") or 0) <= len(page):
                 return
 
@@ -215,8 +215,12 @@ class ShopwareConnector:
             body = self.search("product", criteria.product_page(after, PAGE_LIMIT))
             page = body.get("data") or []
             if page:
+                last = page[-1].get("autoIncrement")
+                if not isinstance(last, int) or (after is not None and last <= after):
+                    raise ValidationError("product search did not advance (autoIncrement)",
+                                          platform=self.platform)
+                after = last
                 yield page
-                after = int(page[-1]["autoIncrement"])
             if not page or int(body.get("total") or 0) <= len(page):
                 return
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -74,7 +74,6 @@ class OAuthLimiter:
     attempts: int = 0
     last: float = 0.0
     blocked_until: float = 0.0
-    stamps: list[float] = field(default_factory=list)
 
     def wait(self, now: float) -> float:
         if now - self.last > OAUTH_RESET:
