@@ -163,17 +163,26 @@ class ShopwareConnector:
 
     def changed_orders(self, since: datetime) -> Iterator[list[WebshopOrderState]]:
         """Orders (or their deliveries) changed at or after ``since``, one list per page."""
+        for page in self._keyset("order", lambda after: criteria.changed_orders(
+                since, after, PAGE_LIMIT)):
+            yield [order_state(item) for item in page]
+
+    def _keyset(self, entity: str, body_for: Callable[[int | None], Json]
+                ) -> Iterator[list[Json]]:
+        """Pages of a search keyset-paged on ``autoIncrement`` (see ``criteria``); a cursor
+        that does not advance raises instead of looping, and the exact total of what is left
+        ends it without an empty request."""
         after: int | None = None
         while True:
-            body = self.search("order", criteria.changed_orders(since, after, PAGE_LIMIT))
+            body = self.search(entity, body_for(after))
             page = body.get("data") or []
             if page:
                 last = page[-1].get("autoIncrement")
                 if not isinstance(last, int) or (after is not None and last <= after):
-                    raise ValidationError("order search did not advance (autoIncrement)",
+                    raise ValidationError(f"{entity} search did not advance (autoIncrement)",
                                           platform=self.platform)
                 after = last
-                yield [order_state(item) for item in page]
+                yield page
             if not page or int(body.get("total") or 0) <= len(page):
                 return
 
@@ -210,19 +219,7 @@ class ShopwareConnector:
         return stock_of(p for page in self.product_pages() for p in page)
 
     def product_pages(self) -> Iterator[list[Json]]:
-        after: int | None = None
-        while True:
-            body = self.search("product", criteria.product_page(after, PAGE_LIMIT))
-            page = body.get("data") or []
-            if page:
-                last = page[-1].get("autoIncrement")
-                if not isinstance(last, int) or (after is not None and last <= after):
-                    raise ValidationError("product search did not advance (autoIncrement)",
-                                          platform=self.platform)
-                after = last
-                yield page
-            if not page or int(body.get("total") or 0) <= len(page):
-                return
+        return self._keyset("product", lambda after: criteria.product_page(after, PAGE_LIMIT))
 
     def close(self) -> None:
         self.client.close()
