@@ -6,6 +6,7 @@ from ordersync.blocks.credentials import (
     BolcomCredentials,
     CartumCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 from ordersync.blocks.shop_import import ShopImportConnection
@@ -15,6 +16,7 @@ BLOCK_TYPES = (
     AmazonCredentials,
     ShopifyCredentials,
     WooCommerceCredentials,
+    ShopwareCredentials,
     CartumCredentials,
     OrderConnection,
     ShopImportConnection,
@@ -28,5 +30,6 @@ __all__ = [
     "OrderConnection",
     "ShopImportConnection",
     "ShopifyCredentials",
+    "ShopwareCredentials",
     "WooCommerceCredentials",
 ]

@@ -12,12 +12,13 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
-WebshopCredentials = ShopifyCredentials | WooCommerceCredentials
+WebshopCredentials = ShopifyCredentials | WooCommerceCredentials | ShopwareCredentials
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -90,7 +91,8 @@ class OrderConnection(Block):
     @field_validator("webshop", mode="before")
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
-        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials))
+        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials,
+                                  ShopwareCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

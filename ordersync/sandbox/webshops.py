@@ -18,15 +18,19 @@ from typing import Any
 
 from ordersync.connectors.base import WebshopConnector
 from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.connectors.shopware import ShopwareConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.merchant import ShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.shopify.merchant import ShopifyMerchant
+from ordersync.sandbox.shopware import ShopwareTwin
+from ordersync.sandbox.shopware.merchant import ShopwareMerchant
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 
 SHOP, SHOP_TOKEN = "sandbox", "shpat_sandbox"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"
+SW_CLIENT_ID, SW_CLIENT_SECRET = "SWIASANDBOX", "sandbox-secret"
 
 
 @dataclass(frozen=True)
@@ -101,4 +105,25 @@ register(Webshop(
     per_line="core WooCommerce completes whole orders (no per-line fulfilment; the Shipment "
              "Tracking extension's entries name no lines)",
     notes=("WooCommerce core has no rate limit; the connector paces itself politely",),
+))
+
+register(Webshop(
+    platform="shopware", title="Shopware 6",
+    twin=lambda rate_limits: ShopwareTwin({SW_CLIENT_ID: SW_CLIENT_SECRET},
+                                          rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: ShopwareConnector(
+        url=url, client_id=SW_CLIENT_ID, client_secret=SW_CLIENT_SECRET,
+        rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:ShopwareCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "client_id": SW_CLIENT_ID,
+                                           "client_secret": SW_CLIENT_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=ShopwareMerchant,
+    create_path=r"^/api/order$",
+    fault_paths=("^/api/order$", "^/api/search/order$", "^/api/_action/", "^/api/"),
+    per_line=None,  # parts ship as separate order_delivery rows (see the merchant)
+    notes=("the Admin API itself has no rate limit; only the oauth token route is limited "
+           "(time_backoff), which the connector keeps far below",
+           "core Shopware has no per-line shipment: parts are separate order deliveries, as "
+           "shipping plugins and ERP integrations write them",),
 ))
