@@ -4,6 +4,7 @@ through changes, completion, partial shipments, cancellation, stock, errors, rat
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -90,10 +91,10 @@ def test_changed_orders_pages_without_skips_or_repeats_while_orders_change(
     assert requests == 3  # 8 orders, 3 a page: the exact total ends it without an empty page
 
 
-def test_untouched_orders_are_not_changed_orders(shop, merchant):
-    start = since()
-    shop.create_order(order("D1"))
-    assert states(shop, start) == {}
+def test_a_new_order_is_a_changed_order_and_an_older_untouched_one_is_not(shop, merchant):
+    new = shop.create_order(order("D1"))  # updatedAt stays NULL on insert: createdAt counts
+    assert set(states(shop, since())) == {new}
+    assert states(shop, datetime.now(UTC) + timedelta(seconds=1)) == {}  # created before
 
 
 def test_completion_with_one_code_and_carrier_from_the_shipping_method(shop, merchant):
@@ -240,8 +241,9 @@ def test_merchant_is_a_shop_merchant_and_refuses_what_the_admin_would(shop, merc
 def test_an_order_entering_the_window_mid_paging_is_read_by_the_next_pass(
         shop, merchant, monkeypatch):
     monkeypatch.setattr(shop, "page_size", 2)
-    quiet = shop.create_order(order("Q0"))  # untouched: not a changed order yet
-    start = since()
+    quiet = shop.create_order(order("Q0"))  # created before the window, untouched since
+    time.sleep(0.01)  # the twin stamps milliseconds
+    start = datetime.now(UTC)
     ids = [shop.create_order(order(f"Q{n}")) for n in range(1, 6)]
     for webshop_id in ids:
         merchant.ship(webshop_id)

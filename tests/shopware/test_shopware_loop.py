@@ -63,7 +63,7 @@ def test_completed_without_code_waits_and_ships_with_the_code_added_later(pair, 
     ctx, base = waiting_ctx(pair, store, now)
     order_id = pair.place_order()
     cycle(ctx)
-    shop_id = pair.shop_order(order_id)["id"]
+    shop_id = pair.shop_id(order_id)
     merchant.ship(shop_id)
     assert cycle(ctx).counts["waiting"] == 1
     assert pair.shipments(order_id) == []
@@ -81,7 +81,7 @@ def test_completed_without_code_ships_without_tracking_when_the_wait_is_over(pai
     ctx, base = waiting_ctx(pair, store, now)
     order_id = pair.place_order()
     cycle(ctx)
-    merchant.ship(pair.shop_order(order_id)["id"])
+    merchant.ship(pair.shop_id(order_id))
     assert cycle(ctx).counts["waiting"] == 1
     now[0] = base() + timedelta(minutes=31)
     counts = cycle(ctx).counts
@@ -98,14 +98,14 @@ def test_crash_between_webshop_create_and_commit_creates_once(pair, store, monke
     crash_on(monkeypatch, store, "mark_created_in_webshop")
     with pytest.raises(Crash):
         cycle(ctx)
-    pair.shop_order(order_id)  # in the shop; the hub does not know
+    pair.shop_id(order_id)  # in the shop; the hub does not know
     assert store.find(pair.marketplace, "sandbox", order_id).webshop_order_id is None
     later = pair.stack.context(store, marketplace=pair.marketplace,
                                clock=lambda: ctx.clock() + ctx.settings.lease
                                + timedelta(seconds=1))
     counts = cycle(later).counts
     assert counts.get("reconciled") == 1 and "created" not in counts
-    shop_id = pair.shop_order(order_id)["id"]  # still exactly one
+    shop_id = pair.shop_id(order_id)  # still exactly one
     assert store.find(pair.marketplace, "sandbox", order_id).webshop_order_id == shop_id
 
 
@@ -113,7 +113,7 @@ def test_partial_shipment_ships_once_the_rest_leaves(pair, store, merchant):
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order(quantity=2)
     cycle(ctx)
-    shop_id = pair.shop_order(order_id)["id"]
+    shop_id = pair.shop_id(order_id)
     first_line = next(iter(merchant.store.orders[shop_id]["lineItems"]))
     line = first_line["customFields"]["ordersync_line_id"]
     merchant.ship(shop_id, POSTNL, "PostNL", lines={line: 1})
@@ -127,7 +127,7 @@ def test_cancelled_in_the_shop_is_cancelled_in_the_hub(pair, store, merchant):
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order()
     cycle(ctx)
-    merchant.cancel(pair.shop_order(order_id)["id"])
+    merchant.cancel(pair.shop_id(order_id))
     counts = cycle(ctx).counts
     assert counts["cancelled"] == 1
     status = store.find(pair.marketplace, "sandbox", order_id).status
