@@ -34,7 +34,8 @@ def test_create_books_the_order_with_lines_address_and_reference(shop, merchant,
     assert stored["addresses"][0]["city"] == "Amsterdam"
     assert stored["addresses"][0]["street"] == "Kerkstraat 12 B"
     assert merchant.stock("MUG-350") == 18 and merchant.stock("PLATE-22") == 4
-    assert merchant.order_state(webshop_id) == "open/open"
+    assert merchant.order_state(webshop_id) == "open"
+    assert merchant.delivery_states(webshop_id) == ["open"]
     assert stored["salesChannelId"] == SALES_CHANNEL_ID  # the storefront, not Headless
 
 
@@ -156,7 +157,8 @@ def test_cancellation_by_the_hub_and_by_the_merchant(shop, merchant, twin):
     webshop_id = shop.create_order(order("G1"))
     shop.cancel_order(webshop_id)
     shop.cancel_order(webshop_id)  # repeating it is harmless
-    assert merchant.order_state(webshop_id) == "cancelled/open"
+    assert merchant.order_state(webshop_id) == "cancelled"
+    assert merchant.delivery_states(webshop_id) == ["open"]  # as in the Administration
     assert shop.get_order(webshop_id).cancelled
     assert merchant.stock("MUG-350") == 20  # stock back
     other = shop.create_order(order("G2"))

@@ -60,13 +60,14 @@ class ShopwareMerchant:
                     if (o.get("customFields") or {}).get(REFERENCE_FIELD) == reference]
 
     def order_state(self, shop_id: str) -> str:
-        """``order state/delivery state,...`` as the Administration lists them."""
+        """The order's status (``open``, ``in_progress``, ``completed``, ``cancelled``), as
+        the Administration's order list shows it; ``delivery_states`` has the deliveries'."""
         with self.store.lock:
-            order = self.store.order(shop_id)
-            name = self.store.states[order["stateId"]]["technicalName"]
-            deliveries = ",".join(self.store.states[d["stateId"]]["technicalName"]
-                                  for d in order["deliveries"])
-            return f"{name}/{deliveries}"
+            return self._state(self.store.order(shop_id))
+
+    def delivery_states(self, shop_id: str) -> list[str]:
+        with self.store.lock:
+            return [self._state(d) for d in self.store.order(shop_id)["deliveries"]]
 
     def _state(self, row: Json) -> str:
         return self.store.states[row["stateId"]]["technicalName"]
@@ -143,7 +144,8 @@ class ShopwareMerchant:
                        if self._state(d) in ("shipped", "shipped_partially")]
             if not shipped:
                 raise ValueError(f"order {shop_id} has no shipped delivery")
-            delivery = shipped[-1]
+            uncoded = [d for d in shipped if not d["trackingCodes"]]
+            delivery = (uncoded or sorted(shipped, key=lambda d: d["createdAt"]))[-1]
             method = self._method(carrier)
             if method is not None:
                 delivery["shippingMethodId"] = method

@@ -109,6 +109,11 @@ class ShopwareTwin:
         self.tokens.clear()
         self.oauth.clear()
 
+    def get(self, order_id: str) -> dict[str, Any]:
+        """The order with its associations (in-process, for assertions)."""
+        with self.store.lock:
+            return self.store.hydrate(self.store.order(order_id))
+
     # -- auth ---------------------------------------------------------------------------
 
     async def token(self, request: Request) -> Response:
