@@ -125,5 +125,10 @@ register(Webshop(
     notes=("the Admin API itself has no rate limit; only the oauth token route is limited "
            "(time_backoff), which the connector keeps far below",
            "core Shopware has no per-line shipment: parts are separate order deliveries, as "
-           "shipping plugins and ERP integrations write them",),
+           "shipping plugins and ERP integrations write them",
+           "no LineCanceller: changing an order's lines needs order versioning (create a "
+           "version, edit, recalculate, merge), which the connector does not do; a partial "
+           "marketplace cancellation is manual",
+           "no ReturnRegistrar: core Shopware has no returns entity (Return Management is "
+           "Shopware Commercial)",),
 ))
