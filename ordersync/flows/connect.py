@@ -39,6 +39,7 @@ from ordersync.blocks.credentials import (
     AmazonCredentials,
     BolcomCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 
@@ -46,7 +47,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MARKETPLACES: dict[str, type[Block]] = {"bolcom": BolcomCredentials,
                                         "amazon": AmazonCredentials}
 WEBSHOPS: dict[str, type[Block]] = {"shopify": ShopifyCredentials,
-                                    "woocommerce": WooCommerceCredentials}
+                                    "woocommerce": WooCommerceCredentials,
+                                    "shopware": ShopwareCredentials}
 SETTINGS = tuple(n for n in OrderConnection.model_fields if n not in ("marketplace", "webshop"))
 WORK_POOL = "ordersync"
 SCHEDULE_SLUG = "interval"
@@ -298,7 +300,7 @@ def connect_order_connection(
         name: The connection (Order Connection block) name, e.g. bol-to-shopify; lowercase
             letters, digits and dashes.
         marketplace: bolcom or amazon (on an update, empty keeps the saved one).
-        webshop: shopify or woocommerce (on an update, empty keeps the saved one).
+        webshop: shopify, woocommerce or shopware (on an update, empty keeps the saved one).
         marketplace_fields: The marketplace credentials' plain fields, e.g.
             {"client_id": "..."} (bol.com) or {"client_id": "...", "seller_id": "..."}.
         webshop_fields: The webshop credentials' plain fields, e.g. {"shop": "my-shop"}.

@@ -114,7 +114,7 @@ def test_the_listing_shows_the_last_run_and_health(pool, monkeypatch, capsys):
     (["--marketplace", "bol", "--webshop", "shopify", "-w", "shop=s"],
      "unknown marketplace 'bol': one of amazon, bolcom"),
     (["--marketplace", "bolcom", "--webshop", "magento", "-m", "client_id=c"],
-     "unknown webshop 'magento': one of shopify, woocommerce"),
+     "unknown webshop 'magento': one of shopify, shopware, woocommerce"),
     (["--marketplace", "bolcom", "--webshop", "shopify", "-w", "shop=s"],
      "bolcom needs client_id: give client_id=..."),
     (["--marketplace", "bolcom", "--webshop", "shopify", "-m", "client_id=c", "-w", "shop=s"],
