@@ -8,12 +8,13 @@ import random
 
 import pytest
 
+from ordersync.sandbox.webshops import names
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context
 from tests.chaos.world import CANCEL, World
 
 
-@pytest.mark.parametrize("shop", ["shopify", "woocommerce"])
+@pytest.mark.parametrize("shop", names())
 def test_half_done_bolcom_cancellation_finishes_once(stacks, sqlite_store, shop):
     world = World(stacks("bolcom", shop), random.Random(3))
     world.reset()
