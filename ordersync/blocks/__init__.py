@@ -10,6 +10,7 @@ from ordersync.blocks.credentials import (
     MagentoCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 from ordersync.blocks.shop_import import ShopImportConnection
@@ -20,6 +21,7 @@ BLOCK_TYPES = (
     ShopifyCredentials,
     WooCommerceCredentials,
     PrestaShopCredentials,
+    ShopwareCredentials,
     CartumCredentials,
     LightspeedCredentials,
     CcvShopCredentials,
@@ -40,5 +42,6 @@ __all__ = [
     "PrestaShopCredentials",
     "ShopImportConnection",
     "ShopifyCredentials",
+    "ShopwareCredentials",
     "WooCommerceCredentials",
 ]

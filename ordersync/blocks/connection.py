@@ -16,13 +16,15 @@ from ordersync.blocks.credentials import (
     MagentoCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
-WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | MagentoCredentials
-                      | PrestaShopCredentials | LightspeedCredentials | CcvShopCredentials)
+WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | ShopwareCredentials
+                      | MagentoCredentials | PrestaShopCredentials | LightspeedCredentials
+                      | CcvShopCredentials)
 
 
 def pick_block(value: Any, classes: tuple[type[Block], ...]) -> Any:
@@ -95,9 +97,9 @@ class OrderConnection(Block):
     @field_validator("webshop", mode="before")
     @classmethod
     def _webshop_type(cls, value: Any) -> Any:
-        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials, MagentoCredentials,
-                                  PrestaShopCredentials, LightspeedCredentials,
-                                  CcvShopCredentials))
+        return pick_block(value, (ShopifyCredentials, WooCommerceCredentials, ShopwareCredentials,
+                                  MagentoCredentials, PrestaShopCredentials,
+                                  LightspeedCredentials, CcvShopCredentials))
 
     @field_validator("ship_from_country")
     @classmethod

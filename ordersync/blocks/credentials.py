@@ -263,6 +263,34 @@ class CartumCredentials(Block):
         )
 
 
+class ShopwareCredentials(Block):
+    """Shopware 6 Admin API integration (Settings > System > Integrations)."""
+
+    _block_type_name: ClassVar[str] = "Shopware Credentials"
+    _block_type_slug: ClassVar[str] = "shopware-credentials"
+    _description: ClassVar[str] = "Shop URL and integration access key of a Shopware 6 shop."
+
+    url: str = Field(description="The shop's base URL, e.g. https://shop.example (the Admin "
+                                 "API is under /api).")
+    client_id: str = Field(description="Integration access key id (SWIA...).")
+    client_secret: SecretStr = Field(description="Integration secret access key.")
+    sales_channel_id: str | None = Field(
+        default=None, description="Sales channel the orders are booked on (32 hex id; empty: "
+                                  "the shop's first active sales channel).")
+    rate_limits: bool = Field(default=True, description="Space requests politely.")
+
+    def get_client(self):
+        from ordersync.connectors.shopware import ShopwareConnector
+
+        return ShopwareConnector(
+            url=self.url,
+            client_id=self.client_id,
+            client_secret=self.client_secret.get_secret_value(),
+            sales_channel_id=self.sales_channel_id,
+            rate_limits=self.rate_limits,
+        )
+
+
 class MagentoCredentials(Block):
     """Magento 2 / Adobe Commerce integration access token (System > Extensions >
     Integrations; resources Sales > Operations > Orders, Shipments, Catalog, Stores >

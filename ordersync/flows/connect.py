@@ -43,6 +43,7 @@ from ordersync.blocks.credentials import (
     MagentoCredentials,
     PrestaShopCredentials,
     ShopifyCredentials,
+    ShopwareCredentials,
     WooCommerceCredentials,
 )
 
@@ -51,6 +52,7 @@ MARKETPLACES: dict[str, type[Block]] = {"bolcom": BolcomCredentials,
                                         "amazon": AmazonCredentials}
 WEBSHOPS: dict[str, type[Block]] = {"shopify": ShopifyCredentials,
                                     "woocommerce": WooCommerceCredentials,
+                                    "shopware": ShopwareCredentials,
                                     "magento": MagentoCredentials,
                                     "prestashop": PrestaShopCredentials,
                                     "lightspeed": LightspeedCredentials,
@@ -306,7 +308,7 @@ def connect_order_connection(
         name: The connection (Order Connection block) name, e.g. bol-to-shopify; lowercase
             letters, digits and dashes.
         marketplace: bolcom or amazon (on an update, empty keeps the saved one).
-        webshop: shopify or woocommerce (on an update, empty keeps the saved one).
+        webshop: shopify, woocommerce or shopware (on an update, empty keeps the saved one).
         marketplace_fields: The marketplace credentials' plain fields, e.g.
             {"client_id": "..."} (bol.com) or {"client_id": "...", "seller_id": "..."}.
         webshop_fields: The webshop credentials' plain fields, e.g. {"shop": "my-shop"}.

@@ -239,6 +239,11 @@ def _problem_detail(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:200]
     if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
+            # JSON:API error objects (Shopware): "code: detail" each
+            return "; ".join(f"{e.get('code') or e.get('status')}: "
+                             f"{e.get('detail') or e.get('title')}" for e in errors)[:500]
         parts = [str(body[k]) for k in ("title", "detail", "errors", "message") if body.get(k)]
         violations = body.get("violations")
         if violations:

@@ -22,6 +22,7 @@ from ordersync.connectors.lightspeed import LightspeedConnector
 from ordersync.connectors.magento import MagentoConnector
 from ordersync.connectors.prestashop import PrestaShopConnector
 from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.connectors.shopware import ShopwareConnector
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.ccvshop import CcvShopTwin
 from ordersync.sandbox.ccvshop.merchant import WHOLE_ORDERS as CCV_WHOLE_ORDERS
@@ -36,6 +37,8 @@ from ordersync.sandbox.prestashop import PrestaShopTwin
 from ordersync.sandbox.prestashop.merchant import WHOLE_ORDERS, PrestaShopMerchant
 from ordersync.sandbox.shopify import ShopifyTwin
 from ordersync.sandbox.shopify.merchant import ShopifyMerchant
+from ordersync.sandbox.shopware import ShopwareTwin
+from ordersync.sandbox.shopware.merchant import ShopwareMerchant
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.sandbox.woocommerce.merchant import WooCommerceMerchant
 
@@ -45,6 +48,7 @@ PS_KEY = "SANDBOXPRESTASHOPWEBSERVICEKEY00"  # 32 characters, as the back office
 LS_KEY, LS_SECRET, LS_LANGUAGE = "ls_sandbox_key", "ls_sandbox_secret", "nl"
 CCV_PUBLIC, CCV_SECRET = "ccv_public_sandbox", "ccv_secret_sandbox"
 MAGENTO_TOKEN = "magento-sandbox-token"
+SW_CLIENT_ID, SW_CLIENT_SECRET = "SWIASANDBOX", "sandbox-secret"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,32 @@ register(Webshop(
 ))
 
 register(Webshop(
+    platform="shopware", title="Shopware 6",
+    twin=lambda rate_limits: ShopwareTwin({SW_CLIENT_ID: SW_CLIENT_SECRET},
+                                          rate_limits=rate_limits),
+    connector=lambda url, rate_limits, **kw: ShopwareConnector(
+        url=url, client_id=SW_CLIENT_ID, client_secret=SW_CLIENT_SECRET,
+        rate_limits=rate_limits, **kw),
+    block="ordersync.blocks.credentials:ShopwareCredentials",
+    block_fields=lambda url, rate_limits: {"url": url, "client_id": SW_CLIENT_ID,
+                                           "client_secret": SW_CLIENT_SECRET,
+                                           "rate_limits": rate_limits},
+    merchant=ShopwareMerchant,
+    create_path=r"^/api/order$",
+    fault_paths=("^/api/order$", "^/api/search/order$", "^/api/_action/", "^/api/"),
+    per_line=None,  # parts ship as separate order_delivery rows (see the merchant)
+    notes=("the Admin API itself has no rate limit; only the oauth token route is limited "
+           "(time_backoff), which the connector keeps far below",
+           "core Shopware has no per-line shipment: parts are separate order deliveries, as "
+           "shipping plugins and ERP integrations write them",
+           "no LineCanceller: changing an order's lines needs order versioning (create a "
+           "version, edit, recalculate, merge), which the connector does not do; a partial "
+           "marketplace cancellation is manual",
+           "no ReturnRegistrar: core Shopware has no returns entity (Return Management is "
+           "Shopware Commercial)",),
+))
+
+register(Webshop(
     platform="magento", title="Magento 2",
     twin=lambda rate_limits: MagentoTwin(MAGENTO_TOKEN),
     connector=lambda url, rate_limits, **kw: MagentoConnector(
@@ -143,7 +173,7 @@ register(Webshop(
            "(POST /V1/order/{id}/refund), which needs an invoice the hub's orders do not have",
            "a test order cannot be deleted: Magento's REST API has no order delete (no DELETE "
            "/V1/orders/{id} in admin-schema-2.4.8) and a shipped (complete) order cannot be "
-           "cancelled; its cleanup fails until the merchant handles it in the admin"),
+           "cancelled; it is left there, marked as a test order, and that is recorded once"),
 ))
 
 register(Webshop(

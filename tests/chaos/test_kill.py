@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+from ordersync.sandbox.webshops import names
 from tests.chaos.harness import Figures, killed_run, settle, verdict
 from tests.chaos.world import World, pairs
 
@@ -32,9 +33,10 @@ def run_kill_trials(stack, store, trials: int, seed: int, *,
     return verdict(world, store, figures)
 
 
-FAST = pairs([("bolcom", "shopify"), ("amazon", "woocommerce"), ("bolcom+amazon", "shopify")])
+FAST = pairs([("bolcom", "shopify"), ("amazon", "woocommerce"), ("bolcom+amazon", "shopify"),
+              ("bolcom+amazon", "shopware")])
 SLOW = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
-              for shop in ("shopify", "woocommerce")])
+              for shop in names()])
 
 
 @pytest.mark.parametrize(("marketplaces", "shop"), FAST)

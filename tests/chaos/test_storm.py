@@ -12,13 +12,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from ordersync.sandbox.webshops import names
 from ordersync.store import Store
 from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context, storm_plan
 from tests.chaos.world import World, pairs
 
 PAIRS = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
-               for shop in ("shopify", "woocommerce")])
+               for shop in names()])
 
 
 def run_storm(stack, plan: list, seed: int, *, amazon_no_code: bool = False) -> dict:
@@ -67,7 +68,8 @@ def storm_test(pairs, examples: int, rounds: int):
 
 
 test_fault_storms_lose_and_duplicate_nothing = storm_test(
-    pairs([("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce")]),
+    pairs([("bolcom", "woocommerce"), ("amazon", "shopify"), ("bolcom+amazon", "woocommerce"),
+           ("bolcom+amazon", "shopware")]),
     examples=2, rounds=3)
 
 test_long_fault_storms = pytest.mark.timeout(1800)(

@@ -24,8 +24,10 @@ ANY = re.compile(".*")
 BURST = 45  # more requests at once than Shopify's bucket of 40
 
 
-def fault(kit, status: int, *, method: str | None = "GET", count: int = 1,
+def fault(kit, status: int, *, method: str | None = None, count: int = 1,
           retry_after: float | None = None, path: re.Pattern[str] = ANY) -> None:
+    """The next request(s) of any method fail (reads are GETs on most webshops, criteria
+    searches - POST - on Shopware); the tests fault only after their setup's writes."""
     kit.twin.controls.faults.append(Fault(method=method, path=path, status=status, count=count,
                                           retry_after=retry_after))
 
@@ -39,7 +41,7 @@ def test_an_unknown_order_is_not_found(kit):
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_are_fatal_auth_errors(kit, status):
     _, shop_id = kit.create()
-    fault(kit, status)
+    fault(kit, status, count=3)  # refused for good: a token connector's renewal is refused too
     with pytest.raises(AuthError):
         kit.connector.get_order(shop_id)
 
@@ -68,6 +70,7 @@ def test_a_429_is_retried_after_retry_after(kit):
 
     connector = kit.new_connector(limiter=RateLimiter(1000, 1000, sleep=sleep))
     _, shop_id = kit.create()
+    connector.get_order(shop_id)  # logged in: a token connector's login is not the read
     fault(kit, 429, retry_after=1)
     assert connector.get_order(shop_id).webshop_id == shop_id
     assert any(s > 0.5 for s in slept), slept  # it held back as long as the platform said

@@ -113,8 +113,9 @@ def test_the_listing_shows_the_last_run_and_health(pool, monkeypatch, capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["--marketplace", "bol", "--webshop", "shopify", "-w", "shop=s"],
      "unknown marketplace 'bol': one of amazon, bolcom"),
-    (["--marketplace", "bolcom", "--webshop", "prestashop", "-m", "client_id=c"],
-     "unknown webshop 'prestashop': one of magento, shopify, woocommerce"),
+    (["--marketplace", "bolcom", "--webshop", "divide", "-m", "client_id=c"],
+     "unknown webshop 'divide': one of ccvshop, lightspeed, magento, prestashop, shopify, "
+     "shopware, woocommerce"),
     (["--marketplace", "bolcom", "--webshop", "magento", "-m", "client_id=c",
       "-w", "base_url=https://shop.example"],
      "magento needs access_token: set ORDERSYNC_MAGENTO_ACCESS_TOKEN"),
