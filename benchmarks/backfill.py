@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ordersync.connectors.shopify import ShopifyConnector  # noqa: E402
 from ordersync.sandbox.common import ServedApp  # noqa: E402
 from ordersync.sandbox.shopify import ShopifyTwin  # noqa: E402
-from ordersync.shop_sync import (  # noqa: E402
+from ordersync.shop_import.steps import (  # noqa: E402
     ShopImportContext,
     ShopImportSettings,
     backfill_pages,

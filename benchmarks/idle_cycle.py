@@ -8,7 +8,7 @@ Creates a dedicated database (dropped at the end), places a few open orders on t
 marketplace twin and runs one real cycle (they are created in the Shopify twin and stay open),
 then for each size: adds historical orders up to it (``ordersync.store.history``), VACUUM
 ANALYZE (the steady state autovacuum keeps),
-runs ``--cycles`` idle cycles (``ordersync.sync.cycle``: the flow's steps and reads) and
+runs ``--cycles`` idle cycles (``ordersync.order_loop.cycle``: the flow's steps and reads) and
 counts the requests per stream at the twins, the statements and database time (SQLAlchemy
 cursor events) and the rows its queries read (EXPLAIN ANALYZE: flat, unlike time, on a busy
 machine). At the largest size it prints the EXPLAIN plan of every query an idle cycle
@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ordersync.order_loop.cycle import run_cycle  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
 from ordersync.store import Store  # noqa: E402
 from ordersync.store.history import load_history  # noqa: E402
@@ -41,7 +42,6 @@ from ordersync.store.query_plans import (  # noqa: E402
     rows_touched,
     seq_scans,
 )
-from ordersync.sync.cycle import run_cycle  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 OPEN_ORDERS = 5

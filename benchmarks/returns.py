@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ordersync import sync  # noqa: E402
+from ordersync.order_loop.returns import sync_returns  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
 from ordersync.store import Store  # noqa: E402
-from ordersync.sync.returns import sync_returns  # noqa: E402
 
 
 def requests(stack: SandboxStack) -> int:

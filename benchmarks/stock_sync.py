@@ -29,13 +29,13 @@ from ordersync.connectors.amazon.limits import operation_of  # noqa: E402
 from ordersync.connectors.bolcom.limits import group_of, rate_of  # noqa: E402
 from ordersync.connectors.shopify.connector import BUCKET_SIZE, LEAK_RATE  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
-from ordersync.store import Store  # noqa: E402
-from ordersync.sync.stock_sync import (  # noqa: E402
+from ordersync.stock.steps import (  # noqa: E402
     StockContext,
     StockSettings,
     read_inputs,
     sync_target,
 )
+from ordersync.store import Store  # noqa: E402
 
 PLATFORMS = ("shopify", "amazon", "bolcom")
 VERSIONED = {"/feeds/{id}/": "/feeds/2021-06-30/", "/listings/{id}/": "/listings/2021-08-01/"}

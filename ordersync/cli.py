@@ -239,7 +239,7 @@ def _automations(args) -> int:
 
 def _write_off(args) -> int:
     from ordersync.flows.shop_import import open_shop_context
-    from ordersync.shop_sync import write_off
+    from ordersync.shop_import.steps import write_off
 
     with open_shop_context(args.connection) as ctx:
         if ctx.source.platform != args.platform:
@@ -295,7 +295,7 @@ _COMMANDS["returns"] = _returns
 
 def _stock(args) -> int:
     from ordersync.flows.runtime import store_for
-    from ordersync.sync.stock_report import print_stock
+    from ordersync.stock.report import print_stock
 
     return print_stock(store_for(), sys.stdout, marketplace=args.marketplace, sku=args.sku,
                        limit=args.limit, reservations=args.reservations)
@@ -327,7 +327,7 @@ def _test_order(args) -> int:
     from datetime import timedelta
 
     from ordersync.flows.runtime import open_context
-    from ordersync.sync.test_orders import run_test_order, skus_in_stock
+    from ordersync.order_loop.test_orders import run_test_order, skus_in_stock
 
     if args.quantity < 1:
         raise ValueError("--quantity must be at least 1")

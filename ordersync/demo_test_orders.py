@@ -10,9 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 from ordersync.demo_check import ShopOrder, Verdict
+from ordersync.order_loop.test_orders import LEFT_IN_SHOP, TEST_PREFIX, TestOrderRun, run_test_order
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store.test_orders import TestOrderStore
-from ordersync.sync.test_orders import LEFT_IN_SHOP, TEST_PREFIX, TestOrderRun, run_test_order
 
 DEMO_CODE = "3SDEMO0000001"  # a PostNL-shaped code the sandbox merchant ships it with
 

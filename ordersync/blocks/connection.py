@@ -19,7 +19,7 @@ from ordersync.blocks.credentials import (
     ShopwareCredentials,
     WooCommerceCredentials,
 )
-from ordersync.sync.context import ConnectionSettings, PendingOrders, Returns
+from ordersync.order_loop.context import ConnectionSettings, PendingOrders, Returns
 
 MarketplaceCredentials = BolcomCredentials | AmazonCredentials
 WebshopCredentials = (ShopifyCredentials | WooCommerceCredentials | ShopwareCredentials

@@ -2,7 +2,7 @@
 (deployments retry-order, resolve-order, ship-order, cancel-order; no schedule) or with
 ``ordersync retry|resolve|ship|cancel``. The form's field descriptions are the flows' Args.
 
-Thin: each flow opens the connection and runs one action of ``ordersync.sync.actions``, which
+Thin: each flow opens the connection and runs one action of ``ordersync.order_loop.actions``, which
 leaves an event in the order's log and writes through the loop's intents, exactly once. An
 action that does not apply to the order fails the run with the reason.
 """
@@ -16,7 +16,7 @@ from prefect.runtime import flow_run as flow_run_runtime
 from pydantic import Field
 
 from ordersync.flows.runtime import open_context
-from ordersync.sync import actions
+from ordersync.order_loop import actions
 
 Connection = Annotated[str, Field(min_length=1)]
 MarketplaceOrderId = Annotated[str, Field(min_length=1)]

@@ -1,6 +1,6 @@
 """The 5-minute order loop and the delayed tracking-timeout sub-flow, as Prefect flows.
 
-Thin orchestration: each task runs one batch-wise step of ``ordersync.sync`` for the whole
+Thin orchestration: each task runs one batch-wise step of ``ordersync.order_loop`` for the whole
 connection (never one task per order), retries only transient platform errors. After each
 step the flow reads the order event log back (``flows.order_events``): a log line and a Prefect
 event per order change, the connection's "needing attention" artifact, and a run state named
@@ -22,18 +22,18 @@ from prefect.exceptions import MissingContextError, ObjectNotFound
 from prefect.runtime import flow_run as flow_run_runtime
 from prefect.states import State
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.flows.attention import final_state, publish_attention, slug
 from ordersync.flows.order_events import RunWatch
 from ordersync.flows.run_summary import summary_rows
 from ordersync.flows.runtime import open_context, store_for
 from ordersync.http import RetriableError
+from ordersync.order_loop.cancellations import cancel_from_marketplace
+from ordersync.order_loop.returns import sync_returns
+from ordersync.order_loop.test_orders import cleanup_test_orders
 from ordersync.orders.attention import Thresholds
 from ordersync.store import OrderRecord
 from ordersync.store.order_feed import OrderFeed
-from ordersync.sync.cancellations import cancel_from_marketplace
-from ordersync.sync.returns import sync_returns
-from ordersync.sync.test_orders import cleanup_test_orders
 
 TRACKING_TIMEOUT_DEPLOYMENT = "tracking_timeout/tracking-timeout"
 

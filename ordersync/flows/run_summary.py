@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ordersync.sync.returns import OUTCOMES as RETURN_OUTCOMES
+from ordersync.order_loop.returns import OUTCOMES as RETURN_OUTCOMES
 
 MEANINGS: dict[str, str] = {
     "imported": "new marketplace orders stored in the hub",

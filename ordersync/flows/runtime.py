@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ordersync.blocks import OrderConnection
+from ordersync.order_loop import SyncContext
 from ordersync.store import Store, default_url
-from ordersync.sync import SyncContext
 
 _stores: dict[str, Store] = {}
 

@@ -1,7 +1,7 @@
 """The webshop order import as Prefect flows: ``shop_import`` every 5 minutes and the
 ``backfill`` triggered by hand.
 
-Thin orchestration over ``ordersync.shop_sync``: batch tasks (the whole poll, or
+Thin orchestration over ``ordersync.shop_import.steps``: batch tasks (the whole poll, or
 ``batch_pages`` pages of the backfill per task run - never one task per order), retries only
 on transient platform errors, a progress artifact updated per page and summary artifacts.
 """
@@ -22,11 +22,11 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from ordersync import shop_sync
 from ordersync.connectors.base import ShopOrderPage
 from ordersync.flows.order_sync import _slug, _transient
 from ordersync.flows.runtime import store_for
-from ordersync.shop_sync import ShopImportContext
+from ordersync.shop_import import steps as shop_sync
+from ordersync.shop_import.steps import ShopImportContext
 from ordersync.store.shop_repository import BackfillState
 
 

@@ -3,7 +3,7 @@ webshop (PRODUCT.md section 2, issue 4).
 
 Thin orchestration: one task reads the hub's open quantities and the webshop's stock, one task
 per marketplace account sends what changed (batches inside, never a task per SKU), and the
-run ends with a table artifact of what was sent and why. The work is ``ordersync.sync.
+run ends with a table artifact of what was sent and why. The work is ``ordersync.order_loop.
 stock_sync``; a retried task is safe (it follows up and recovers before it sends).
 """
 
@@ -21,7 +21,7 @@ from ordersync.connectors.capabilities import StockReader, require
 from ordersync.flows.order_sync import _slug, _transient
 from ordersync.flows.runtime import store_for
 from ordersync.stock import HubQuantities, WebshopStock
-from ordersync.sync.stock_sync import (
+from ordersync.stock.steps import (
     StockContext,
     TargetResult,
     read_inputs,

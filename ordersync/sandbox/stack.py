@@ -17,6 +17,7 @@ from typing import Any
 
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.connectors.cartum import CartumConnector
+from ordersync.order_loop import ConnectionSettings, SyncContext
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID, AmazonTwin
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.cartum import CartumTwin
@@ -35,7 +36,6 @@ from ordersync.sandbox.webshops import SHOP, SHOP_TOKEN, WOO_KEY, WOO_SECRET, We
 from ordersync.sandbox.webshops import names as webshop_names
 from ordersync.sandbox.woocommerce import WooCommerceTwin
 from ordersync.store import Store
-from ordersync.sync import ConnectionSettings, SyncContext
 
 CARTUM_DOMAIN, CARTUM_LOGIN, CARTUM_PASSWORD = "sandbox.cartum.test", "api", "sandbox-password"
 

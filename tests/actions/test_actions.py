@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
+from ordersync.order_loop import actions
 from ordersync.orders import OrderStatus
 from ordersync.store import Action
 from ordersync.store.actions import ActionRefused, ActionStore
-from ordersync.sync import actions
 from tests.actions.conftest import fault
 
 S = OrderStatus

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.cli import main
 from ordersync.store import Store
 

@@ -101,7 +101,7 @@ def test_wait_run_is_a_subflow_of_its_order_sync_run_and_runs_later(hub, flow_sa
 def test_wait_run_logs_a_code_found_and_nothing_to_do(hub, flow_sandbox):
     from prefect.logging.handlers import APILogWorker
 
-    from ordersync import sync
+    from ordersync import order_loop as sync
     from ordersync.flows.order_sync import order_sync, tracking_timeout
     from ordersync.flows.runtime import open_context
 

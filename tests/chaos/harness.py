@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.http import RetriableError
-from ordersync.sync.cancellations import cancel_from_marketplace
+from ordersync.order_loop.cancellations import cancel_from_marketplace
 from tests.chaos.world import LEASE, World, clean, settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import httpx
 from hypothesis import strategies as st
 
 from ordersync.http import ApiClient
+from ordersync.order_loop import SyncContext
 from ordersync.sandbox.webshops import WEBSHOPS
-from ordersync.sync import SyncContext
 from tests.chaos.world import World, settings
 
 # Paths worth hitting per twin (regexes as the twins' fault layer takes them).

@@ -22,9 +22,10 @@ import sys
 
 import httpx
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.bolcom import BolcomConnector
+from ordersync.order_loop.cancellations import cancel_from_marketplace
 from ordersync.sandbox.amazon import MARKETPLACE_ID, SELLER_ID
 from ordersync.sandbox.stack import (
     AMZ_CLIENT_ID,
@@ -35,7 +36,6 @@ from ordersync.sandbox.stack import (
 )
 from ordersync.sandbox.webshops import webshop as registry_row
 from ordersync.store import Store
-from ordersync.sync.cancellations import cancel_from_marketplace
 from tests.chaos.world import settings
 
 SEEN = [0]  # HTTP requests this process sent

@@ -11,10 +11,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings
 
 S = OrderStatus
 PRODUCTS = (("MUG-350", "8712345678906", "Mug", 12.5), ("PLATE-22", "8712345678913", "Plate",

@@ -125,8 +125,8 @@ def test_the_cycle_finder_sees_a_function_level_cycle():
 
 def test_the_graph_covers_the_package():
     graph = import_graph()
-    assert "ordersync.sync.steps" in graph
-    assert "ordersync.sync.context" in graph["ordersync.sync.steps"]
+    assert "ordersync.order_loop.steps" in graph
+    assert "ordersync.order_loop.context" in graph["ordersync.order_loop.steps"]
 
 
 def test_no_import_cycle_in_ordersync():

@@ -12,9 +12,9 @@ import pytest
 from ordersync import demo_check as dc
 from ordersync.demo_returns import buyer_returns, check_return_coverage, check_returns
 from ordersync.demo_traffic import PRODUCTS, Traffic, stock_the_shop
+from ordersync.order_loop import ConnectionSettings
+from ordersync.order_loop.returns import sync_returns
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings
-from ordersync.sync.returns import sync_returns
 from tests.sync.test_order_loop import cycle
 
 LIMITS = dc.Limits(grace=timedelta(seconds=100), tracking_wait=timedelta(minutes=10))

@@ -10,10 +10,10 @@ import pytest
 from ordersync import demo_check as dc
 from ordersync import demo_traffic
 from ordersync.demo_traffic import BOLCOM_FLAWS, Traffic, stock_the_shop
+from ordersync.order_loop import create_in_webshop, import_orders
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.sandbox.webshops import names
 from ordersync.store import Store
-from ordersync.sync import create_in_webshop, import_orders
 
 
 def test_planted_bolcom_orders_are_malformed_and_end_in_error(tmp_path):

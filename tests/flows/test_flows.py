@@ -43,7 +43,7 @@ def test_order_sync_flow_runs_the_loop_and_reports_an_artifact(connection, flow_
 
 
 def test_waiting_order_is_shipped_by_the_tracking_timeout_flow(connection, flow_sandbox):
-    from ordersync import sync
+    from ordersync import order_loop as sync
     from ordersync.flows.order_sync import order_sync, tracking_timeout
     from ordersync.flows.runtime import open_context, store_for
 

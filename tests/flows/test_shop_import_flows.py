@@ -85,7 +85,7 @@ def test_backfill_flow_reports_progress_and_a_summary(shop):
 def test_crashed_backfill_flow_resumes_with_the_same_parameters(shop):
 
     from ordersync.flows.shop_import import backfill, open_shop_context
-    from ordersync.shop_sync import backfill_pages, start_backfill
+    from ordersync.shop_import.steps import backfill_pages, start_backfill
 
     twin, served, product = shop
     place(twin, product, 250)  # three pages of 100
@@ -103,7 +103,7 @@ def test_crashed_backfill_flow_resumes_with_the_same_parameters(shop):
 
 def test_shop_import_flow_imports_changes_and_completes_written_off(shop):
     from ordersync.flows.shop_import import open_shop_context, shop_import
-    from ordersync.shop_sync import write_off
+    from ordersync.shop_import.steps import write_off
 
     twin, _, product = shop
     place(twin, product, 3)

@@ -5,7 +5,7 @@
 
 import sys
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.amazon import AmazonConnector
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.magento import MagentoConnector

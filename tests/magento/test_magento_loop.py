@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from ordersync.order_loop import ConnectionSettings, actions
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.common import Fault
 from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings, actions
 from tests.sync.test_exactly_once import Crash, crash_on
 from tests.sync.test_order_loop import cycle
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
+from ordersync.order_loop import ConnectionSettings
 from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings
 from tests.stock.helpers import connectors, offered, stock_sync
 
 

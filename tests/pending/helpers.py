@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ordersync import sync
+from ordersync import order_loop as sync
+from ordersync.order_loop import ConnectionSettings
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store import Store
-from ordersync.sync import ConnectionSettings
 
 
 def amazon_context(sandbox: SandboxStack, store: Store, mode: str, **kw) -> sync.SyncContext:

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
-from ordersync.sync import ConnectionSettings
 from tests.pending.helpers import cycle, shop_orders
 
 S = OrderStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ordersync.connectors.shopify import ShopifyConnector
-from ordersync.shop_sync import (
+from ordersync.shop_import.steps import (
     ShopImportContext,
     ShopImportSettings,
     backfill_pages,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ordersync.shop_sync import ShopImportContext, ShopImportSettings
+from ordersync.shop_import.steps import ShopImportContext, ShopImportSettings
 from tests.shop_import.fakes import T0
 
 
@@ -31,7 +31,7 @@ def context(store, source, clock=None, **settings) -> ShopImportContext:
 
 
 def run_backfill(ctx, since=None, until=None, pages_per_call: int = 100):
-    from ordersync.shop_sync import backfill_pages, start_backfill
+    from ordersync.shop_import.steps import backfill_pages, start_backfill
 
     state = start_backfill(ctx, since, until)
     while not state.done:

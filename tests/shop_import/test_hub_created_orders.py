@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.shop_sync import backfill_pages, import_changed_orders, start_backfill
+from ordersync.shop_import.steps import backfill_pages, import_changed_orders, start_backfill
 from ordersync.store.shop_repository import HUB_CREATED, ShopImportRepository
 from tests.shop_import.helpers import context
 from tests.sync.test_order_loop import cycle

@@ -5,7 +5,7 @@
 
 import sys
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.shopware import ShopwareConnector
 from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.shopware.merchant import ShopwareMerchant
 from ordersync.sandbox.stack import SandboxStack
-from ordersync.sync import ConnectionSettings
 from tests.sync.test_exactly_once import Crash, crash_on
 from tests.sync.test_order_loop import cycle
 from tests.sync.test_platform_matrix import SKUS, Pair

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ordersync.sandbox.stack import SandboxStack
+from ordersync.stock.steps import StockContext, StockSettings, TargetResult, sync_stock
 from ordersync.store import Store
-from ordersync.sync.stock_sync import StockContext, StockSettings, TargetResult, sync_stock
 
 FAST = StockSettings(poll_interval=0.0, export_rounds=3)
 

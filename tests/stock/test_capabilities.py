@@ -15,7 +15,7 @@ from ordersync.connectors.capabilities import (
 )
 from ordersync.connectors.shopify.connector import ShopifyConnector
 from ordersync.connectors.woocommerce.connector import WooCommerceConnector
-from ordersync.sync.stock_writers import AmazonWriter, BolcomWriter, writer_for
+from ordersync.stock.writers import AmazonWriter, BolcomWriter, writer_for
 
 
 def test_each_connector_implements_its_stock_style():

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
+from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
 from ordersync.stock import Target
+from ordersync.stock.steps import StockContext, StockSettings, read_inputs, sync_target
 from ordersync.store.stock import StockStore
-from ordersync.sync import ConnectionSettings
-from ordersync.sync.stock_sync import StockContext, StockSettings, read_inputs, sync_target
 from tests.stock.helpers import FAST, connectors, offered, shop_product, stock_sync
 
 AMAZON, BOL = Target("amazon", "sandbox"), Target("bolcom", "sandbox")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from ordersync.order_loop.cycle import run_cycle
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store import Store
 from ordersync.store.history import load_history
@@ -29,7 +30,6 @@ from ordersync.store.query_plans import (
     rows_touched,
     seq_scans,
 )
-from ordersync.sync.cycle import run_cycle
 
 pytestmark = pytest.mark.postgres
 HISTORY = 5000

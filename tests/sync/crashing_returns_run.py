@@ -5,12 +5,12 @@
 
 import sys
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.order_loop.returns import sync_returns
 from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET, SHOP, SHOP_TOKEN
 from ordersync.store import Store
-from ordersync.sync.returns import sync_returns
 
 
 def main(bolcom_url: str, shopify_url: str, database_url: str) -> None:

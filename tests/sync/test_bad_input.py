@@ -11,7 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.orders import Address, MarketplaceOrder, OrderBatch, OrderLine, OrderStatus
 from ordersync.orders.limits import storage_key
 from ordersync.sandbox.amazon.malformed import KINDS

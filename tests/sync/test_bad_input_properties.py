@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.orders import OrderStatus
 from ordersync.orders import limits as L
 from ordersync.sandbox.stack import SandboxStack

@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.capabilities import LineCanceller
+from ordersync.order_loop.cancellations import cancel_from_marketplace
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.merchant import CatalogItem
 from ordersync.store.cancellations import CancelStore
 from ordersync.store.tables import OrderRow
-from ordersync.sync.cancellations import cancel_from_marketplace
 from tests.sync.test_platform_matrix import POSTNL, SKUS, Pair, matrix_stack  # noqa: F401
 
 # The webshop requests that cancel an order (or lines), per registry webshop.

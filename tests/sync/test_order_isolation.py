@@ -13,14 +13,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.bolcom import BolcomConnector
 from ordersync.connectors.shopify import ShopifyConnector
+from ordersync.order_loop import ConnectionSettings, SyncContext
+from ordersync.order_loop.guard import ConnectionAuthFailed, safe_message
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.stack import BOL_CLIENT_ID, SHOP
 from ordersync.store import Action
-from ordersync.sync import ConnectionSettings, SyncContext
-from ordersync.sync.guard import ConnectionAuthFailed, safe_message
 from tests.sync.test_order_loop import cycle, shop_order
 
 S = OrderStatus

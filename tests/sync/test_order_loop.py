@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from ordersync import sync
+from ordersync import order_loop as sync
+from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
-from ordersync.sync import ConnectionSettings
 
 S = OrderStatus
 

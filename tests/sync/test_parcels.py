@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
+from ordersync.order_loop.actions import ship
 from ordersync.orders import OrderStatus
 from ordersync.store.parcels import ParcelStore
-from ordersync.sync.actions import ship
 from tests.sync.test_exactly_once import Crash
 from tests.sync.test_order_loop import cycle
 from tests.sync.test_parcels_exactly_once import crash_when_parcel_written

@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import pytest
 
+from ordersync.order_loop import ConnectionSettings
+from ordersync.order_loop.returns import import_returns, register_returns, sync_returns
+from ordersync.order_loop.steps import StepResult
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.common import Fault
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store.returns import ReturnStore
-from ordersync.sync import ConnectionSettings
-from ordersync.sync.returns import import_returns, register_returns, sync_returns
-from ordersync.sync.steps import StepResult
 from tests.sync.test_order_loop import cycle
 
 MUG, PLATE = "MUG-350", "PLATE-22"

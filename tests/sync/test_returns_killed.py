@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ordersync.order_loop import ConnectionSettings
+from ordersync.order_loop.returns import sync_returns
 from ordersync.store.returns import ReturnStore
-from ordersync.sync import ConnectionSettings
-from ordersync.sync.returns import sync_returns
 from tests.sync.test_order_loop import cycle, shop_order
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from ordersync import sync
+from ordersync import order_loop as sync
 from ordersync.connectors.bolcom import BolcomConnector
+from ordersync.order_loop import ConnectionSettings, SyncContext
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.bolcom import BolcomTwin
 from ordersync.sandbox.common import ServedApp
 from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET, SandboxStack
-from ordersync.sync import ConnectionSettings, SyncContext
 from tests.sync.test_order_loop import cycle
 
 S = OrderStatus

@@ -9,15 +9,15 @@ from datetime import timedelta
 
 import pytest
 
-from ordersync.orders import OrderStatus
-from ordersync.sandbox.stack import SandboxStack
-from ordersync.store.test_orders import TestOrderStore
-from ordersync.sync.test_orders import (
+from ordersync.order_loop.test_orders import (
     cleanup_test_orders,
     loop_once,
     run_test_order,
     skus_in_stock,
 )
+from ordersync.orders import OrderStatus
+from ordersync.sandbox.stack import SandboxStack
+from ordersync.store.test_orders import TestOrderStore
 from tests.sync.test_order_loop import cycle
 
 SKUS = ("MUG-350", "PLATE-22")

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from ordersync.order_loop.test_orders import LEFT_IN_SHOP, cleanup_test_orders, run_test_order
 from ordersync.sandbox.merchant import CatalogItem
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store.test_orders import TestOrderStore
-from ordersync.sync.test_orders import LEFT_IN_SHOP, cleanup_test_orders, run_test_order
 
 POSTNL = "3SABCD1234567"
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from ordersync.order_loop import ConnectionSettings, SyncContext, utcnow
 from ordersync.sandbox.common import Fault
-from ordersync.sync import ConnectionSettings, SyncContext, utcnow
 from tests.sync.test_exactly_once import Crash, crash_on
 from tests.sync.test_order_loop import cycle, shop_order
 

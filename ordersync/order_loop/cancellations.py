@@ -26,6 +26,9 @@ from typing import Protocol, runtime_checkable
 
 from ordersync.connectors.capabilities import LineCanceller
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
+from ordersync.order_loop.context import OVERLAP_MARGIN, SyncContext
+from ordersync.order_loop.guard import ConnectionAuthFailed, auth_failed, order_failed
+from ordersync.order_loop.steps import StepResult, push_orders
 from ordersync.orders import ErrorReason, MarketplaceCancellation
 from ordersync.orders.cancellation import (
     REQUESTED_BY_CUSTOMER,
@@ -39,11 +42,8 @@ from ordersync.store.actions import ActionStore
 from ordersync.store.cancellations import ANSWER_REQUEST, CANCEL_LINES_IN_WEBSHOP, CancelStore
 from ordersync.store.cancellations import Pending as PendingCancel
 from ordersync.store.pending import PendingStore
-from ordersync.sync.context import OVERLAP_MARGIN, SyncContext
-from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
-from ordersync.sync.steps import StepResult, push_orders
 
-log = logging.getLogger("ordersync.sync.cancellations")
+log = logging.getLogger("ordersync.order_loop.cancellations")
 STREAM = "marketplace_cancellations"
 
 

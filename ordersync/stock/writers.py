@@ -24,8 +24,8 @@ from ordersync.connectors.capabilities import (
 )
 from ordersync.http import FatalError, RetriableError, UncertainWrite
 from ordersync.stock import Change, Plan, Target
+from ordersync.stock.context import StockContext, TargetResult
 from ordersync.store.stock import BatchRecord, UpdateRecord
-from ordersync.sync.stock_context import StockContext, TargetResult
 
 Outcomes = dict[int, tuple[str, str | None]]
 

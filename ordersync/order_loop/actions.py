@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 
 from ordersync.carriers import detect, marketplace_carrier
 from ordersync.http import FatalError, RetriableError
-from ordersync.orders import ErrorReason, OrderStatus
-from ordersync.store import Action, OrderRecord
-from ordersync.store.actions import ActionRefused, ActionStore
-from ordersync.sync.context import SyncContext
-from ordersync.sync.steps import (
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.steps import (
     StepResult,
     create_in_webshop,
     push_orders,
     push_to_marketplace,
 )
+from ordersync.orders import ErrorReason, OrderStatus
+from ordersync.store import Action, OrderRecord
+from ordersync.store.actions import ActionRefused, ActionStore
 
 __all__ = ["ActionOutcome", "ActionRefused", "cancel", "find", "resolve", "retry", "ship"]
 

@@ -17,8 +17,8 @@ from collections.abc import Collection
 from typing import Any
 
 from ordersync.stock import HubQuantities, StockSource, WebshopStock, plan, quantities
-from ordersync.sync.stock_context import StockContext, StockSettings, TargetResult
-from ordersync.sync.stock_writers import writer_for
+from ordersync.stock.context import StockContext, StockSettings, TargetResult
+from ordersync.stock.writers import writer_for
 
 __all__ = ["StockContext", "StockSettings", "TargetResult", "read_inputs", "sync_stock",
            "sync_target"]

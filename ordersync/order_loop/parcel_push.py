@@ -11,6 +11,9 @@ from typing import Protocol, runtime_checkable
 
 from ordersync.carriers import marketplace_carrier
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.guard import ConnectionAuthFailed, auth_failed, order_failed
+from ordersync.order_loop.parcels import Counts, text
 from ordersync.orders import ErrorReason, OrderStatus, ParcelLine, Shipment, ShipmentLine
 from ordersync.orders.parcels import (
     CANCEL,
@@ -31,9 +34,6 @@ from ordersync.store.parcels import (
     ParcelStore,
 )
 from ordersync.store.pending import PendingStore
-from ordersync.sync.context import SyncContext
-from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
-from ordersync.sync.parcels import Counts, text
 
 S = OrderStatus
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ordersync.orders.attention import Thresholds
-from ordersync.store.order_feed import OrderFeed
-from ordersync.sync.context import SyncContext
-from ordersync.sync.steps import (
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.steps import (
     StepResult,
     create_in_webshop,
     detect_webshop_changes,
@@ -20,6 +18,8 @@ from ordersync.sync.steps import (
     push_to_marketplace,
     sweep_waiting,
 )
+from ordersync.orders.attention import Thresholds
+from ordersync.store.order_feed import OrderFeed
 
 STEPS = (import_orders, create_in_webshop, detect_webshop_changes, sweep_waiting,
          push_to_marketplace)

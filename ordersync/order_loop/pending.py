@@ -22,12 +22,12 @@ import logging
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.results import StepResult
 from ordersync.orders import MarketplaceOrder, OrderBatch, OrderStatus, Quarantined
 from ordersync.store.pending import PendingStore
-from ordersync.sync.context import SyncContext
-from ordersync.sync.results import StepResult
 
-log = logging.getLogger("ordersync.sync.pending")
+log = logging.getLogger("ordersync.order_loop.pending")
 
 PENDING = "Pending"  # Amazon's OrderStatus values
 CANCELED = "Canceled"

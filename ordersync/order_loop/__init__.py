@@ -1,8 +1,8 @@
 """The order loop's steps as plain Python (no Prefect): testable, and reused by the flows."""
 
-from ordersync.sync.context import ConnectionSettings, SyncContext, utcnow
-from ordersync.sync.guard import ConnectionAuthFailed
-from ordersync.sync.steps import (
+from ordersync.order_loop.context import ConnectionSettings, SyncContext, utcnow
+from ordersync.order_loop.guard import ConnectionAuthFailed
+from ordersync.order_loop.steps import (
     StepResult,
     create_in_webshop,
     detect_webshop_changes,

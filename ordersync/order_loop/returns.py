@@ -21,6 +21,9 @@ import logging
 
 from ordersync.connectors.returns import ReturnRegistrar, ReturnSource
 from ordersync.http import AuthError, FatalError, RetriableError
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.guard import auth_failed, safe_message
+from ordersync.order_loop.steps import StepResult
 from ordersync.orders.returns import (
     HandlingResult,
     ReturnMode,
@@ -36,11 +39,8 @@ from ordersync.store.returns import (
     ReturnClaim,
     ReturnStore,
 )
-from ordersync.sync.context import SyncContext
-from ordersync.sync.guard import auth_failed, safe_message
-from ordersync.sync.steps import StepResult
 
-log = logging.getLogger("ordersync.sync.returns")
+log = logging.getLogger("ordersync.order_loop.returns")
 
 MAX_HANDLED_PAGES = 10  # per cycle: handled returns are history; new ones come first
 

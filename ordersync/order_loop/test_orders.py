@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ordersync.http import FatalError
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.results import StepResult
+from ordersync.order_loop.steps import create_in_webshop, detect_webshop_changes, push_orders
 from ordersync.orders import Address, MarketplaceOrder, OrderLine, OrderStatus
 from ordersync.store import Action, OrderRecord
 from ordersync.store.test_orders import CLEANUP, TestOrderStore
-from ordersync.sync.context import SyncContext
-from ordersync.sync.results import StepResult
-from ordersync.sync.steps import create_in_webshop, detect_webshop_changes, push_orders
 
 TEST_PREFIX = "TEST-"
 TEST_ADDRESS = Address(first_name="TEST ORDER", last_name="do not ship", company="ordersync",

@@ -3,7 +3,7 @@
 A webshop state with parcels the order-level path cannot express (see
 ``ordersync.orders.parcels``) records each new parcel (lines, first code, detected carrier)
 and each line cancellation, with the order's next status, in one transaction; the tracking
-wait of an order in parcels ends here too. Pushing them: ``ordersync.sync.parcel_push``.
+wait of an order in parcels ends here too. Pushing them: ``ordersync.order_loop.parcel_push``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ordersync.carriers import detect
 from ordersync.http import RetriableError
+from ordersync.order_loop.context import SyncContext
 from ordersync.orders import (
     OrderStatus,
     ParcelLine,
@@ -25,9 +26,8 @@ from ordersync.orders import (
 from ordersync.orders.parcels import CANCEL, SHIP, plan, uses_parcels
 from ordersync.store import OrderRecord
 from ordersync.store.parcels import PENDING, SKIPPED, WAITING, ParcelEntry, ParcelStore
-from ordersync.sync.context import SyncContext
 
-log = logging.getLogger("ordersync.sync.parcels")
+log = logging.getLogger("ordersync.order_loop.parcels")
 S = OrderStatus
 _OPEN = frozenset({S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.PARTIAL, S.WAITING})
 

@@ -13,6 +13,11 @@ from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
+from ordersync.order_loop import parcel_push, parcels
+from ordersync.order_loop.context import SyncContext
+from ordersync.order_loop.guard import ConnectionAuthFailed, auth_failed, order_failed
+from ordersync.order_loop.pending import PendingImport
+from ordersync.order_loop.results import StepResult
 from ordersync.orders import (
     ErrorReason,
     OrderStatus,
@@ -26,13 +31,8 @@ from ordersync.store import Action, OrderRecord
 from ordersync.store.cancellations import CancelStore
 from ordersync.store.parcels import ParcelStore
 from ordersync.store.pending import PendingStore
-from ordersync.sync import parcel_push, parcels
-from ordersync.sync.context import SyncContext
-from ordersync.sync.guard import ConnectionAuthFailed, auth_failed, order_failed
-from ordersync.sync.pending import PendingImport
-from ordersync.sync.results import StepResult
 
-log = logging.getLogger("ordersync.sync")
+log = logging.getLogger("ordersync.order_loop")
 WEBSHOP_STREAM = "webshop_orders"
 _WHAT = {Action.CONFIRM_SHIPMENT: "shipment", Action.CANCEL_ON_MARKETPLACE: "cancellation"}
 
@@ -42,7 +42,7 @@ _WHAT = {Action.CONFIRM_SHIPMENT: "shipment", Action.CANCEL_ON_MARKETPLACE: "can
 
 def import_orders(ctx: SyncContext) -> StepResult:
     """Fetch open marketplace orders and store the new ones (and the quarantined ones);
-    pending orders are imported as pending or reserved (``ordersync.sync.pending``)."""
+    pending orders are imported as pending or reserved (``ordersync.order_loop.pending``)."""
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     pending = PendingImport(ctx)
     try:

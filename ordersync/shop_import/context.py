@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ordersync.connectors.base import ShopOrderSource
+from ordersync.order_loop.context import utcnow
 from ordersync.shop_import import PlatformRules, check_identify_by, rules_for
 from ordersync.store import Store
 from ordersync.store.shop_repository import PageContext, ShopImportRepository
-from ordersync.sync.context import utcnow
 
 
 @dataclass(frozen=True)

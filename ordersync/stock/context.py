@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ordersync.order_loop.context import utcnow
+from ordersync.order_loop.results import StepResult
 from ordersync.stock import Target
 from ordersync.store import Store
 from ordersync.store.stock import StockStore
-from ordersync.sync.context import utcnow
-from ordersync.sync.results import StepResult
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from ordersync.http import AuthError
 
 if TYPE_CHECKING:
-    from ordersync.sync.context import SyncContext
+    from ordersync.order_loop.context import SyncContext
 
-log = logging.getLogger("ordersync.sync")
+log = logging.getLogger("ordersync.order_loop")
 
 MAX_MESSAGE = 1000
 _URL_QUERY = re.compile(r"(https?://[^\s?#]+)\?\S*")

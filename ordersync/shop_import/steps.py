@@ -21,10 +21,10 @@ from ordersync.shop_import import (
     plan_page,
     unique_products,
 )
-from ordersync.shop_sync.context import ShopImportContext
+from ordersync.shop_import.context import ShopImportContext, ShopImportSettings
 from ordersync.store.shop_repository import BackfillMark, BackfillState, ShopOrderRecord
 
-log = logging.getLogger("ordersync.shop_sync")
+log = logging.getLogger("ordersync.shop_import.steps")
 STREAM = "shop_orders"
 PageHook = Callable[[BackfillState, ShopOrderPage, Counter[str]], None]
 
@@ -230,3 +230,17 @@ def _has_status(source: object, external_id: str, status: str) -> bool:
     return bool(getattr(state, "completed", False)) if status == "completed" else False
 
 
+
+
+__all__ = [
+    "ShopImportContext",
+    "ShopImportSettings",
+    "apply_page",
+    "backfill_pages",
+    "check_shop_currency",
+    "import_changed_orders",
+    "push_write_offs",
+    "start_backfill",
+    "summary",
+    "write_off",
+]
