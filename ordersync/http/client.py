@@ -232,6 +232,14 @@ class ApiClient:
             bucket.pause(seconds)
 
 
+def _error_object(error: dict) -> str:
+    """One error object as "code: text (details)"."""
+    text = error.get("detail") or error.get("title") or error.get("message")
+    details = error.get("details")
+    more = f" ({details})" if details and details != text else ""
+    return f"{error.get('code') or error.get('status')}: {text}{more}"
+
+
 def _problem_detail(response: httpx.Response) -> str:
     """A short, secret-free description of an error body (RFC 7807 problem or plain JSON)."""
     try:
@@ -241,9 +249,9 @@ def _problem_detail(response: httpx.Response) -> str:
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
-            # JSON:API error objects (Shopware): "code: detail" each
-            return "; ".join(f"{e.get('code') or e.get('status')}: "
-                             f"{e.get('detail') or e.get('title')}" for e in errors)[:500]
+            # JSON:API error objects (Shopware: detail/title) and SP-API errors (Amazon:
+            # message): "code: text" each
+            return "; ".join(_error_object(e) for e in errors)[:500]
         parts = [str(body[k]) for k in ("title", "detail", "errors", "message") if body.get(k)]
         violations = body.get("violations")
         if violations:
