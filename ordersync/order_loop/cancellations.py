@@ -121,10 +121,10 @@ def _cancel_one(ctx: SyncContext, pending: PendingCancel, result: StepResult) ->
                                  message=f"cancelled in the hub; {note}"):
                 result.add("cancelled")
                 _answer(ctx, pending, result)
-        elif cancels.lines_cancelled(record.id, None, now=ctx.clock(), in_webshop=False,
-                                     message=f"lines {_lines(pending)} cancelled; {note}"):
+        elif _answer_lines(ctx, pending, result) and cancels.lines_cancelled(
+                record.id, None, now=ctx.clock(), in_webshop=False,
+                message=f"lines {_lines(pending)} cancelled; {note}"):
             result.add("lines_cancelled_before_webshop")
-            _answer_lines(ctx, pending, result)
         return
     action, store, shop = _action(pending), ctx.store, ctx.webshop
     claim = store.claim_writes(action, [record.id], owner=ctx.owner, now=ctx.clock(),
@@ -178,11 +178,11 @@ def _cancel_one(ctx: SyncContext, pending: PendingCancel, result: StepResult) ->
                                      f"(stock given back)"):
             result.add("cancelled_in_webshop")
             _answer(ctx, pending, result)
-    elif cancels.lines_cancelled(record.id, action, now=ctx.clock(), in_webshop=True,
-                                 message=f"{how} lines {_lines(pending)} of order "
-                                         f"{webshop_id} in {shop.platform} (stock given back)"):
+    elif _answer_lines(ctx, pending, result) and cancels.lines_cancelled(
+            record.id, action, now=ctx.clock(), in_webshop=True,
+            message=f"{how} lines {_lines(pending)} of order {webshop_id} in {shop.platform} "
+                    f"(stock given back)"):
         result.add("lines_cancelled_in_webshop")
-        _answer_lines(ctx, pending, result)
 
 
 def _settle_create(ctx: SyncContext, record: OrderRecord, result: StepResult) -> str | None:
@@ -213,16 +213,22 @@ def _answer(ctx: SyncContext, pending: PendingCancel, result: StepResult) -> Non
         result.add("answer_submitted")  # the push step follows the process status
 
 
-def _answer_lines(ctx: SyncContext, pending: PendingCancel, result: StepResult) -> None:
+def _answer_lines(ctx: SyncContext, pending: PendingCancel, result: StepResult) -> bool:
     """A buyer's request for some lines: accept it for those lines (bol.com's cancellation is
-    resumable per item: items cancelled or under way are never sent again)."""
+    resumable per item: items cancelled or under way are never sent again).
+
+    Runs before the lines are recorded as cancelled, so a crash in between leaves the
+    cancellation pending and the next run answers again (the webshop read finds the lines
+    already cancelled). True when the lines may be recorded: answered, nothing to answer, or
+    handed over / failed for good; False: answer again next run."""
     if not pending.requested:
-        return
+        return True
     record, store, mp = pending.record, ctx.store, ctx.marketplace
     claim = store.claim_writes(ANSWER_REQUEST, [record.id], owner=ctx.owner, now=ctx.clock(),
                                lease=ctx.settings.lease).get(record.id)
-    if claim is None:
-        return
+    if claim is None:  # answered by an earlier run (killed before recording), or busy now
+        intent = ActionStore(store).intent(record.id, ANSWER_REQUEST)
+        return intent is not None and intent["state"] in ("done", "failed", "abandoned")
     try:
         receipt = mp.cancel_order(record.external_id, list(pending.cut), REQUESTED_BY_CUSTOMER)
     except UnsupportedOperation as exc:  # Amazon: the merchant cancels them in Seller Central
@@ -234,20 +240,21 @@ def _answer_lines(ctx: SyncContext, pending: PendingCancel, result: StepResult) 
                                          reason=str(_refusal()), message=message,
                                          now=ctx.clock()):
             result.add("manual")
-        return
+        return True
     except FatalError as exc:
         store.fail_write(record.id, ANSWER_REQUEST, reason=_refusal(), message=str(exc),
                          now=ctx.clock())
         result.add("errors")
-        return
+        return True
     except RetriableError as exc:
         store.release_write(record.id, ANSWER_REQUEST, error=str(exc), now=ctx.clock())
         result.add("deferred")
-        return
+        return False
     store.mark_confirmed(record.id, ANSWER_REQUEST, now=ctx.clock(), ref=receipt.ref,
                          message=f"cancellation request of lines {_lines(pending)} accepted "
                                  f"on {mp.platform}")
     result.add("requests_answered")
+    return True
 
 
 def _refusal() -> ErrorReason:

@@ -56,7 +56,8 @@ class Figures:
                 "wrong_carrier": t.get("wrong_carrier", [])[:5],
                 "crashed_cycles": self.crashed_cycles, "crashes": dict(self.crashes),
                 "aborted_cycles": self.aborted_cycles, "aborts": dict(self.aborts),
-                "stuck_detail": t.get("stuck", [])[:10]}
+                "stuck_detail": t.get("stuck", [])[:10],
+                "unconfirmed_detail": t.get("unconfirmed", [])[:10]}
 
     def report(self) -> dict[str, Any]:
         """Print the figures as one JSON line (``pytest -s`` shows it) and return them."""

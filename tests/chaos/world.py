@@ -176,13 +176,13 @@ class World:
             want_ship = plan.action in (SHIP_CODE, SHIP_NO_CODE, REQUEST_THEN_SHIP)
             want_cancel = plan.action in CANCELS and marketplace == "bolcom"
             if want_ship and not all(li["shipped"] == li["ordered"] for li in lines):
-                report["unconfirmed"].append(ref)
+                report["unconfirmed"].append((ref, plan.action, lines))
             if plan.code and lines:
                 expected = {(CARRIER[marketplace, plan.code[:2]], plan.code)}
                 if lines[0]["sent"] and lines[0]["sent"] != expected:
                     report["wrong_carrier"].append((ref, sorted(lines[0]["sent"], key=str)))
             if want_cancel and not all(li["cancelled"] == li["ordered"] for li in lines):
-                report["unconfirmed"].append(ref)
+                report["unconfirmed"].append((ref, plan.action, lines))
             record = store.find(marketplace, "sandbox", order_id)
             if record is None or record.status not in FINAL:
                 report["stuck"].append((ref, plan.action,
