@@ -18,8 +18,12 @@ from tests.chaos.harness import Figures, cycles, settle, verdict
 from tests.chaos.storms import inject, storm_context, storm_plan
 from tests.chaos.world import World, pairs
 
+# As the kill trials: every marketplace into the two oldest webshops, both together into
+# every other registry webshop.
 PAIRS = pairs([(mp, shop) for mp in ("bolcom", "amazon", "bolcom+amazon")
-               for shop in names()])
+               for shop in ("shopify", "woocommerce")]
+              + [("bolcom+amazon", shop) for shop in names()
+                 if shop not in ("shopify", "woocommerce")])
 
 
 def run_storm(stack, plan: list, seed: int, *, amazon_no_code: bool = False) -> dict:
