@@ -9,6 +9,18 @@ from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
 
 
+def shop_url(value: str) -> str:
+    """A shop's address with its scheme (http or https) and host, without a trailing slash."""
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in {"http", "https"} or not url.host:
+        raise ValueError("url must be the shop's address with its scheme, like "
+                         "https://shop.example")
+    return value.rstrip("/")
+
+
 class BolcomCredentials(Block):
     """bol.com Retailer API v10 client credentials (Retailer portal > API settings)."""
 
@@ -158,14 +170,7 @@ class PrestaShopCredentials(Block):
     @field_validator("url")
     @classmethod
     def _shop_url(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            url = None
-        if url is None or url.scheme not in {"http", "https"} or not url.host:
-            raise ValueError("url must be the shop's address with its scheme, like "
-                             "https://shop.example")
-        return value.rstrip("/")
+        return shop_url(value)
 
     def get_client(self):
         from ordersync.connectors.prestashop import PrestaShopConnector
@@ -218,14 +223,7 @@ class CcvShopCredentials(Block):
     @field_validator("url")
     @classmethod
     def _shop_url(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            url = None
-        if url is None or url.scheme not in {"http", "https"} or not url.host:
-            raise ValueError("url must be the shop's address with its scheme, like "
-                             "https://shop.example")
-        return value.rstrip("/")
+        return shop_url(value)
 
     def get_client(self):
         from ordersync.connectors.ccvshop import CcvShopConnector
