@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ordersync import sync  # noqa: E402
+from ordersync import order_loop  # noqa: E402
 from ordersync.sandbox.magento.merchant import MagentoMerchant  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
 from ordersync.store import Store  # noqa: E402
@@ -27,8 +27,8 @@ SKUS = ("MUG-350", "PLATE-22")
 
 
 def cycle(ctx) -> None:
-    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes,
-                 sync.sweep_waiting, sync.push_to_marketplace):
+    for step in (order_loop.import_orders, order_loop.create_in_webshop, order_loop.detect_webshop_changes,
+                 order_loop.sweep_waiting, order_loop.push_to_marketplace):
         step(ctx)
 
 

@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ordersync import sync  # noqa: E402
+from ordersync import order_loop  # noqa: E402
 from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
 from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
 from ordersync.store import Store  # noqa: E402
@@ -70,12 +70,12 @@ def main() -> None:
             phases[name] = time.perf_counter() - t
 
         before = twin_requests(stack)
-        timed("import_and_create", sync.import_orders, sync.create_in_webshop)
+        timed("import_and_create", order_loop.import_orders, order_loop.create_in_webshop)
         for order in stack.shopify.all_orders():  # the merchant ships everything
             code = GENERATORS[rng.choice(list(GENERATORS))](rng)
             stack.shopify.complete(order["id"], code, None)
-        timed("detect_and_push", sync.detect_webshop_changes, sync.sweep_waiting,
-              sync.push_to_marketplace)
+        timed("detect_and_push", order_loop.detect_webshop_changes, order_loop.sweep_waiting,
+              order_loop.push_to_marketplace)
         requests = twin_requests(stack) - before
         hub_seconds = sum(phases.values())
         counts = store.count_by_status()

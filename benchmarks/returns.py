@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ordersync import sync  # noqa: E402
+from ordersync import order_loop  # noqa: E402
 from ordersync.order_loop.returns import sync_returns  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
 from ordersync.store import Store  # noqa: E402
@@ -39,15 +39,15 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     with SandboxStack(rate_limits=False) as stack:
         store = Store(url)
-        settings = sync.ConnectionSettings(name="bench", process_poll_interval=0.05,
+        settings = order_loop.ConnectionSettings(name="bench", process_poll_interval=0.05,
                                            returns=args.mode, batch_size=1000)
         ctx = stack.context(store, settings)
         ids = [stack.bolcom.place_order() for _ in range(args.returns)]
-        sync.import_orders(ctx)
-        sync.create_in_webshop(ctx)
+        order_loop.import_orders(ctx)
+        order_loop.create_in_webshop(ctx)
         for order in stack.shopify.all_orders():
             stack.shopify.complete(order["id"], "3SABCD1234567", None)
-        for step in (sync.detect_webshop_changes, sync.push_to_marketplace):
+        for step in (order_loop.detect_webshop_changes, order_loop.push_to_marketplace):
             step(ctx)
         for order_id in ids:
             stack.bolcom.create_return(order_id)

@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ordersync import sync  # noqa: E402
+from ordersync import order_loop  # noqa: E402
 from ordersync.sandbox.merchant import CatalogItem  # noqa: E402
 from ordersync.sandbox.shopware.merchant import ShopwareMerchant  # noqa: E402
 from ordersync.sandbox.stack import SandboxStack  # noqa: E402
 from ordersync.store import Store  # noqa: E402
 
-STEPS = (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes,
-         sync.sweep_waiting, sync.push_to_marketplace)
+STEPS = (order_loop.import_orders, order_loop.create_in_webshop, order_loop.detect_webshop_changes,
+         order_loop.sweep_waiting, order_loop.push_to_marketplace)
 
 
 def taken(stack: SandboxStack) -> Counter[str]:
@@ -42,7 +42,7 @@ def taken(stack: SandboxStack) -> Counter[str]:
 
 
 def cycle(ctx) -> dict[str, int]:
-    result = sync.StepResult()
+    result = order_loop.StepResult()
     for step in STEPS:
         result.merge(step(ctx))
     return dict(result.counts)
@@ -61,9 +61,9 @@ def main() -> None:
         merchant.stock_catalog([CatalogItem("MUG-350", "Mug", Decimal("12.50"), 10**6)])
         merchant.stock_catalog(CatalogItem(f"SKU-{n:05}", f"Item {n}", Decimal("5"), 10)
                                for n in range(args.skus))
-        ctx = sync.SyncContext(store=store, marketplace=stack.marketplace(),
+        ctx = order_loop.SyncContext(store=store, marketplace=stack.marketplace(),
                                webshop=stack.webshop(rate_limits=True),
-                               settings=sync.ConnectionSettings(name="bench",
+                               settings=order_loop.ConnectionSettings(name="bench",
                                                                 process_poll_interval=0.01))
         figures: dict[str, object] = {"orders": args.orders, "skus": args.skus + 1}
         cycle(ctx)
