@@ -11,6 +11,7 @@ from typing import Literal
 
 from ordersync.connectors.base import MarketplaceConnector, WebshopConnector
 from ordersync.store import Store
+from ordersync.store.page_writes import PageWrites
 
 OVERLAP_MARGIN = timedelta(minutes=5)  # on top of the lease, for clock skew between systems
 PendingOrders = Literal["import", "reserve"]
@@ -81,6 +82,10 @@ class SyncContext:
     clock: Callable[[], datetime] = utcnow
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
     sleep: Callable[[float], None] = time.sleep
+
+    def page_writes(self) -> PageWrites:
+        """A buffer for one step's write outcomes, flushed per page (see PageWrites)."""
+        return PageWrites(self.store, max_orders=self.settings.batch_size)
 
     def close(self) -> None:
         self.marketplace.close()

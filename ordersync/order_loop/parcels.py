@@ -9,7 +9,7 @@ wait of an order in parcels ends here too. Pushing them: ``ordersync.order_loop.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -49,13 +49,19 @@ def text(lines: Sequence[ParcelLine]) -> str:
 
 
 def apply_state(ctx: SyncContext, record: OrderRecord, state: WebshopOrderState,
-                result: Counts) -> bool:
-    """Record what the webshop's parcels say; False when the order-level path applies."""
+                result: Counts, known_parcels: Mapping[int, list] | None = None) -> bool:
+    """Record what the webshop's parcels say; False when the order-level path applies.
+    ``known_parcels`` (order id -> its parcels) saves a query per order for a page."""
     if state.invalid:
         return False
     store = ParcelStore(ctx.store)
     maybe = state.parcels or state.cancelled_lines or record.status == S.PARTIAL
-    known = [p.known() for p in store.of_order(record.id)] if maybe else []
+    if not maybe:
+        known = []
+    elif known_parcels is not None and record.id in known_parcels:
+        known = [p.known() for p in known_parcels[record.id]]
+    else:
+        known = [p.known() for p in store.of_order(record.id)]
     ordered = [ParcelLine(line.line_id, line.quantity) for line in record.lines]
     if not known and (record.status not in _OPEN or not uses_parcels(ordered, state, known)):
         return False

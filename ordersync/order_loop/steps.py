@@ -8,7 +8,8 @@ an earlier attempt may have written, look the order up on the platform before wr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
@@ -29,8 +30,10 @@ from ordersync.orders import (
 from ordersync.orders.lifecycle import on_webshop_state
 from ordersync.store import Action, OrderRecord
 from ordersync.store.cancellations import CancelStore
+from ordersync.store.page_writes import PageWrites
 from ordersync.store.parcels import ParcelStore
 from ordersync.store.pending import PendingStore
+from ordersync.store.writes import Transition
 
 log = logging.getLogger("ordersync.order_loop")
 WEBSHOP_STREAM = "webshop_orders"
@@ -68,36 +71,41 @@ def import_orders(ctx: SyncContext) -> StepResult:
 
 
 def create_in_webshop(ctx: SyncContext) -> StepResult:
-    """Create every imported order in the webshop exactly once."""
+    """Create every imported order in the webshop exactly once (each page's outcomes are
+    written in one transaction: ``ordersync.store.page_writes``)."""
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     after = 0
-    while True:
-        records = store.orders_needing_webshop(
-            mp.platform, mp.account, ctx.settings.batch_size, after_id=after
-        )
-        if not records:
-            return result
-        after = records[-1].id
-        claims = store.claim_writes(
-            Action.CREATE_IN_WEBSHOP,
-            [r.id for r in records],
-            owner=ctx.owner,
-            now=ctx.clock(),
-            lease=ctx.settings.lease,
-        )
-        if len(claims) < len(records):
-            result.add("busy", len(records) - len(claims))
-        for record in records:
-            claim = claims.get(record.id)
-            if claim is not None:
-                _create_one(ctx, record, claim.attempts, claim.created_at, result)
+    with ctx.page_writes() as done:
+        while True:
+            records = store.orders_needing_webshop(
+                mp.platform, mp.account, ctx.settings.batch_size, after_id=after
+            )
+            if not records:
+                return result
+            after = records[-1].id
+            claims = store.claim_writes(
+                Action.CREATE_IN_WEBSHOP,
+                [r.id for r in records],
+                owner=ctx.owner,
+                now=ctx.clock(),
+                lease=ctx.settings.lease,
+            )
+            if len(claims) < len(records):
+                result.add("busy", len(records) - len(claims))
+            for record in records:
+                claim = claims.get(record.id)
+                if claim is not None:
+                    _create_one(ctx, done, record, claim.attempts, claim.created_at, result)
+                    done.flush_if_due()
+            done.flush()
 
 
 def _create_one(
-    ctx: SyncContext, record: OrderRecord, attempts: int, intent_at: datetime, result: StepResult
+    ctx: SyncContext, done: PageWrites, record: OrderRecord, attempts: int,
+    intent_at: datetime, result: StepResult,
 ) -> None:
     try:
-        _create(ctx, record, attempts, intent_at, result)
+        _create(ctx, done, record, attempts, intent_at, result)
     except ConnectionAuthFailed:
         raise
     except Exception as exc:  # this order only; the intent stays for a look-up first
@@ -106,7 +114,8 @@ def _create_one(
 
 
 def _create(
-    ctx: SyncContext, record: OrderRecord, attempts: int, intent_at: datetime, result: StepResult
+    ctx: SyncContext, done: PageWrites, record: OrderRecord, attempts: int,
+    intent_at: datetime, result: StepResult,
 ) -> None:
     shop, store = ctx.webshop, ctx.store
     order = record.to_marketplace_order()
@@ -114,7 +123,7 @@ def _create(
         if attempts > 1:  # an earlier attempt may have created it: look before writing
             existing = shop.find_order(order, created_after=intent_at)
             if existing is not None:
-                store.mark_created_in_webshop(
+                done.created(
                     record.id,
                     webshop_platform=shop.platform,
                     webshop_account=shop.account,
@@ -139,10 +148,10 @@ def _create(
         result.add("errors")
         return
     except RetriableError as exc:
-        store.release_write(record.id, Action.CREATE_IN_WEBSHOP, error=str(exc), now=ctx.clock())
+        done.released(record.id, Action.CREATE_IN_WEBSHOP, error=str(exc), now=ctx.clock())
         result.add("deferred")
         return
-    store.mark_created_in_webshop(
+    done.created(
         record.id,
         webshop_platform=shop.platform,
         webshop_account=shop.account,
@@ -175,10 +184,13 @@ def detect_webshop_changes(ctx: SyncContext) -> StepResult:
                 platform=mp.platform,
                 account=mp.account,
             )
+            known = ParcelStore(store).of_orders([r.id for r in records.values()])
+            changes: list[_Change] = []
             for state in page:
                 record = records.get(state.webshop_id)
                 if record is not None:  # else not an order of this connection
-                    _apply_state(ctx, record, state, result)
+                    _apply_state(ctx, record, state, result, known, changes)
+            _apply_changes(ctx, changes, result)
     except AuthError as exc:
         raise auth_failed(ctx, exc) from None
     store.set_watermark(settings.name, WEBSHOP_STREAM, _held(ctx, run_start, result),
@@ -207,65 +219,107 @@ def _held(ctx: SyncContext, run_start: datetime, result: StepResult) -> datetime
     return unresolved
 
 
+@dataclass(frozen=True)
+class _Change:
+    """A status change decided for one order of a page, with what to count once it moved."""
+
+    transition: Transition
+    record: OrderRecord
+    counted: str | None = None  # counted whether or not it moved (as before batching)
+    if_moved: str | None = None  # counted only when it moved
+
+
 def _apply_state(
-    ctx: SyncContext, record: OrderRecord, state: WebshopOrderState, result: StepResult
+    ctx: SyncContext, record: OrderRecord, state: WebshopOrderState, result: StepResult,
+    known: Mapping[int, list] | None = None, changes: list[_Change] | None = None,
 ) -> None:
+    """Decide what the webshop's state means for one order. Order-level changes go to
+    ``changes`` (written for the whole page by ``_apply_changes``), or at once without it."""
     try:
-        if parcels.apply_state(ctx, record, state, result):  # partial / several parcels
+        if parcels.apply_state(ctx, record, state, result, known):  # partial / parcels
             return
         change = on_webshop_state(record.status, state)
-        if change is not None:
-            _apply(ctx, record, change.status, change.tracking, change.reason, result)
+        if change is None:
+            return
+        decided = _decide(ctx, record, change.status, change.tracking, change.reason)
+        if decided is None:
+            return
+        if changes is None:
+            _apply_changes(ctx, [decided], result)
+        else:
+            changes.append(decided)
     except Exception as exc:  # this order only
         order_failed(ctx, record.id, record.external_id, None, exc)
         result.add("errors")
 
 
-def _apply(
+def _apply_changes(ctx: SyncContext, changes: list[_Change], result: StepResult) -> None:
+    """Write a page's status changes in one transaction; count them as ``_apply`` did."""
+    if not changes:
+        return
+    moved, refused = ctx.store.transition_many([c.transition for c in changes],
+                                               now=ctx.clock())
+    for change in changes:
+        order_id = change.record.id
+        if order_id in refused:
+            order_failed(ctx, order_id, change.record.external_id, None, refused[order_id])
+            result.add("errors")
+            continue
+        if change.counted:
+            result.add(change.counted)
+        if change.if_moved and order_id in moved:
+            result.add(change.if_moved)
+            if change.transition.new == OrderStatus.WAITING:
+                waiting_since = change.transition.fields["waiting_since"]
+                result.waiting.append((order_id, waiting_since))
+
+
+def _decide(
     ctx: SyncContext,
     record: OrderRecord,
     status: OrderStatus,
     tracking: Tracking | None,
     reason: str,
-    result: StepResult,
-) -> None:
+) -> _Change | None:
     now = ctx.clock()
     if status == OrderStatus.SHIPPED:
-        _ship(ctx, record, tracking, reason, now)
-        result.add("shipped")
-    elif status == OrderStatus.WAITING:
-        moved = ctx.store.transition(
-            record.id,
-            status,
-            now=now,
-            kind="waiting",
-            expected=record.status,
+        return _Change(_shipment(ctx, record, tracking, reason), record, counted="shipped")
+    if status == OrderStatus.WAITING:
+        return _Change(Transition(
+            record.id, status, kind="waiting", expected=record.status,
             message=f"{reason}; waiting up to {ctx.settings.tracking_wait} for a code",
-            waiting_since=now,
-        )
-        if moved:
-            result.add("waiting")
-            result.waiting.append((record.id, now))
-    elif status == OrderStatus.CANCELLED:
-        ctx.store.transition(
-            record.id, status, now=now, kind="cancelled", message=reason, expected=record.status
-        )
-        result.add("cancelled")
-    elif status == OrderStatus.ERROR:  # the webshop gave values the hub cannot use
-        ctx.store.transition(
-            record.id, status, now=now, kind=str(ErrorReason.WEBSHOP_INVALID), message=reason,
+            fields={"waiting_since": now}), record, if_moved="waiting")
+    if status == OrderStatus.CANCELLED:
+        return _Change(Transition(record.id, status, kind="cancelled", message=reason,
+                                  expected=record.status), record, counted="cancelled")
+    if status == OrderStatus.ERROR:  # the webshop gave values the hub cannot use
+        return _Change(Transition(
+            record.id, status, kind=str(ErrorReason.WEBSHOP_INVALID), message=reason,
             level="error", expected=record.status,
-            error_reason=str(ErrorReason.WEBSHOP_INVALID), error_message=reason,
-        )
-        result.add("errors")
+            fields={"error_reason": str(ErrorReason.WEBSHOP_INVALID),
+                    "error_message": reason}), record, counted="errors")
+    return None
 
 
 def _ship(
     ctx: SyncContext, record: OrderRecord, tracking: Tracking | None, reason: str, now: datetime
 ) -> None:
-    """Mark shipped; derive the carrier from the code (stored as detected: the marketplace's
-    code is chosen when the shipment is sent, for the marketplace the order belongs to)."""
+    """Mark one order shipped now (the 3-hour wait's path)."""
+    change = _shipment(ctx, record, tracking, reason, now)
+    ctx.store.transition(change.order_id, change.new, now=now, kind=change.kind,
+                         message=change.message, level=change.level,
+                         expected=change.expected, **change.fields)
+
+
+def _shipment(
+    ctx: SyncContext, record: OrderRecord, tracking: Tracking | None, reason: str,
+    now: datetime | None = None,
+) -> Transition:
+    """The change to shipped; derive the carrier from the code (stored as detected: the
+    marketplace's code is chosen when the shipment is sent, for the marketplace the order
+    belongs to)."""
     settings = ctx.settings
+    now = now or ctx.clock()
     ship_to = record.shipping_address.country if record.shipping_address else None
     carrier = guess = None
     level, note = "info", reason
@@ -288,20 +342,21 @@ def _ship(
     # Unclear carrier: keep the webshop's carrier name, or our best guess, to send with the
     # generic code to marketplaces that take a name with "other" (Amazon's carrierName).
     name = (tracking.company or guess) if tracking is not None and carrier is None else None
-    ctx.store.transition(
+    return Transition(
         record.id,
         OrderStatus.SHIPPED,
-        now=now,
         kind="shipped",
         message=note,
         level=level,
         expected=record.status,
-        shipped_at=now,
-        waiting_since=None,
-        tracking_number=tracking.number if tracking else None,
-        carrier=carrier,
-        carrier_code=None,
-        carrier_name=name,
+        fields={
+            "shipped_at": now,
+            "waiting_since": None,
+            "tracking_number": tracking.number if tracking else None,
+            "carrier": carrier,
+            "carrier_code": None,
+            "carrier_name": name,
+        },
     )
 
 
@@ -378,7 +433,7 @@ def push_to_marketplace(ctx: SyncContext) -> StepResult:
     parcel_push.push(ctx, result)  # each parcel and line cancellation on its own
     result.merge(_poll_submitted(ctx, Action.CONFIRM_SHIPMENT))
     result.merge(_poll_submitted(ctx, Action.CANCEL_ON_MARKETPLACE))
-    submitted = 0
+    submitted = 0  # each _push_batch writes its page's outcomes before the next query
     for action, query, write, check in (
         (Action.CONFIRM_SHIPMENT, store.orders_to_confirm, _confirm, mp.is_shipped),
         (
@@ -437,22 +492,26 @@ def _push_batch(
     claims = store.claim_writes(
         action, [r.id for r in live], owner=ctx.owner, now=ctx.clock(), lease=ctx.settings.lease
     )
-    for record in live:
-        claim = claims.get(record.id)
-        if claim is None or claim.state == "submitted":
-            continue  # held by another run, or accepted and still processing
-        try:
-            submitted += _push_one(ctx, action, record, claim.attempts, write, check, result)
-        except ConnectionAuthFailed:
-            raise
-        except Exception as exc:  # this order only; the intent stays for a look-up first
-            order_failed(ctx, record.id, record.external_id, action, exc)
-            result.add("errors")
+    with ctx.page_writes() as done:
+        for record in live:
+            claim = claims.get(record.id)
+            if claim is None or claim.state == "submitted":
+                continue  # held by another run, or accepted and still processing
+            try:
+                submitted += _push_one(ctx, done, action, record, claim.attempts, write, check,
+                                       result)
+            except ConnectionAuthFailed:
+                raise
+            except Exception as exc:  # this order only; the intent stays for a look-up first
+                order_failed(ctx, record.id, record.external_id, action, exc)
+                result.add("errors")
+            done.flush_if_due()
     return submitted
 
 
 def _push_one(
     ctx: SyncContext,
+    done: PageWrites,
     action: str,
     record: OrderRecord,
     attempts: int,
@@ -464,7 +523,7 @@ def _push_one(
     store = ctx.store
     try:
         if attempts > 1 and check(record.external_id):
-            store.mark_confirmed(
+            done.confirmed(
                 record.id,
                 action,
                 now=ctx.clock(),
@@ -472,26 +531,28 @@ def _push_one(
             )
             result.add("reconciled")
             return 0
-        receipt = write(ctx, record)
+        receipt = write(ctx, done, record)
     except AuthError as exc:  # the connection is broken, not the order: stop the run
         store.release_write(record.id, action, error=str(exc), now=ctx.clock())
         raise auth_failed(ctx, exc) from None
     except UnsupportedOperation as exc:  # e.g. Amazon has no seller-cancellation API
+        done.flush()  # the hand-over reads the order as this page left it
         _hand_over(ctx, record, action, exc)
         result.add("manual")
         return 0
     except FatalError as exc:
+        done.flush()
         store.fail_write(
             record.id, action, reason=_refusal(action), message=str(exc), now=ctx.clock()
         )
         result.add("errors")
         return 0
     except RetriableError as exc:
-        store.release_write(record.id, action, error=str(exc), now=ctx.clock())
+        done.released(record.id, action, error=str(exc), now=ctx.clock())
         result.add("deferred")
         return 0
     if receipt.done:
-        store.mark_confirmed(
+        done.confirmed(
             record.id,
             action,
             now=ctx.clock(),
@@ -500,7 +561,7 @@ def _push_one(
         )
         result.add("pushed")
         return 0
-    store.submit_write(record.id, action, ref=receipt.ref, owner=ctx.owner, now=ctx.clock())
+    done.submitted(record.id, action, ref=receipt.ref, now=ctx.clock())
     return 1
 
 
@@ -521,7 +582,7 @@ def _hand_over(ctx: SyncContext, record: OrderRecord, action: str, exc: Exceptio
                                       now=ctx.clock())
 
 
-def _confirm(ctx: SyncContext, record: OrderRecord):
+def _confirm(ctx: SyncContext, done: PageWrites, record: OrderRecord):
     """Send the shipment with the carrier code of the order's own marketplace, chosen now
     from the carrier detected when it shipped."""
     settings, platform = ctx.settings, record.platform
@@ -534,7 +595,7 @@ def _confirm(ctx: SyncContext, record: OrderRecord):
         code = mapped.code
         name = (record.carrier_name if record.carrier is None else None) or mapped.name
         if (code, name) != (record.carrier_code, record.carrier_name):
-            ctx.store.set_carrier_code(record.id, code=code, name=name, now=ctx.clock())
+            done.carrier_code(record.id, code=code, name=name, now=ctx.clock())
     shipment = Shipment(
         lines=tuple(ShipmentLine(line.line_id, line.quantity) for line in record.lines),
         shipped_at=record.shipped_at or ctx.clock(),
@@ -545,7 +606,7 @@ def _confirm(ctx: SyncContext, record: OrderRecord):
     return ctx.marketplace.confirm_shipment(record.external_id, shipment)
 
 
-def _cancel(ctx: SyncContext, record: OrderRecord):
+def _cancel(ctx: SyncContext, done: PageWrites, record: OrderRecord):
     """A seller cancellation; REQUESTED_BY_CUSTOMER when it answers the buyer's request."""
     reason = CancelStore(ctx.store).marketplace_reason(record.id) or ctx.settings.cancel_reason
     return ctx.marketplace.cancel_order(
@@ -558,19 +619,23 @@ def _poll_submitted(ctx: SyncContext, action: str) -> StepResult:
     order's failure or conflict never stops the others."""
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     check = mp.is_shipped if action == Action.CONFIRM_SHIPMENT else mp.is_cancelled
-    for order_id, external_id, ref in store.submitted_writes(action, mp.platform, mp.account):
-        try:
-            _poll_one(ctx, action, order_id, external_id, ref, check, result)
-        except AuthError as exc:
-            raise auth_failed(ctx, exc) from None
-        except Exception as exc:  # this order only; still submitted, polled again later
-            order_failed(ctx, order_id, external_id, action, exc)
-            result.add("errors")
+    with ctx.page_writes() as done:
+        for order_id, external_id, ref in store.submitted_writes(action, mp.platform,
+                                                                 mp.account):
+            try:
+                _poll_one(ctx, done, action, order_id, external_id, ref, check, result)
+            except AuthError as exc:
+                raise auth_failed(ctx, exc) from None
+            except Exception as exc:  # this order only; still submitted, polled again later
+                order_failed(ctx, order_id, external_id, action, exc)
+                result.add("errors")
+            done.flush_if_due()
     return result
 
 
 def _poll_one(
     ctx: SyncContext,
+    done: PageWrites,
     action: str,
     order_id: int,
     external_id: str,
@@ -585,7 +650,7 @@ def _poll_one(
         result.add("still_processing")
         return
     if status.state == "success":
-        store.mark_confirmed(
+        done.confirmed(
             order_id, action, now=ctx.clock(), ref=ref,
             message=f"{action}: processed by {mp.platform}",
         )
@@ -594,13 +659,14 @@ def _poll_one(
         # A part refused because it was done already (e.g. an item cancelled by an earlier
         # attempt whose answer was lost) is no failure: look at the order before failing it.
         if check(external_id):
-            store.mark_confirmed(
+            done.confirmed(
                 order_id, action, now=ctx.clock(), ref=ref,
                 message=f"{action}: done on {mp.platform} "
                 f"({status.message or 'a part was refused as already done'})",
             )
             result.add("pushed")
             return
+        done.flush()
         store.fail_write(
             order_id, action, reason=_refusal(action),
             message=status.message or "refused by the marketplace", now=ctx.clock(),

@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from ordersync.orders import (
     ErrorReason,
     MarketplaceOrder,
     OrderBatch,
+    OrderLine,
     OrderStatus,
     Quarantined,
     check_transition,
@@ -27,7 +28,7 @@ from ordersync.orders import (
 from ordersync.orders.limits import clean_json, printable, storage_key
 from ordersync.store.base import StoreBase, _event, _insert, _line_rows
 from ordersync.store.records import address_to_json
-from ordersync.store.tables import OrderRow
+from ordersync.store.tables import OrderEventRow, OrderLineRow, OrderRow
 
 # Payload problems that may be fixed on the platform: such orders are fetched again.
 REFETCH_REASONS = frozenset(
@@ -92,7 +93,11 @@ class ImportStore(StoreBase):
         """
         created = quarantined = repaired = requests = 0
         with self.session() as s:
+            ids = self._insert_page(s, batch.orders, initial_status, now)
             for order in batch.orders:
+                if ids is not None and order.external_id in ids:
+                    created += 1  # inserted with the page (the common case)
+                    continue
                 try:
                     with s.begin_nested():
                         outcome = self._save_one(s, order, initial_status, now)
@@ -110,6 +115,43 @@ class ImportStore(StoreBase):
             for ext in batch.cancellation_requests:
                 requests += self._cancellation_requested(s, platform, account, ext, now)
         return SaveResult(created, quarantined, repaired, requests)
+
+    def _insert_page(
+        self, s: Session, orders: Sequence[MarketplaceOrder], status: OrderStatus,
+        now: datetime,
+    ) -> dict[str, int] | None:
+        """Insert a page's new orders, their lines and events with three statements under
+        one savepoint; returns external id -> new row id (orders already stored are not in
+        it: the caller takes them one by one, e.g. to repair a quarantined one). None when
+        the database refused something: the caller then saves the page order by order, so
+        only the refused order is quarantined."""
+        if not orders:
+            return {}
+        try:
+            with s.begin_nested():
+                inserted = s.execute(  # executemany with RETURNING: compiled once, cached
+                    _insert(self.dialect)(OrderRow.__table__)
+                    .on_conflict_do_nothing(index_elements=["platform", "account", "external_id"])
+                    .returning(OrderRow.id, OrderRow.external_id),
+                    [_order_values(o, status, now) for o in orders],
+                ).tuples().all()
+                ids = {ext: new_id for new_id, ext in inserted}
+                lines = [_line_values(ids[o.external_id], line) for o in orders
+                         if o.external_id in ids for line in o.lines]
+                if lines:
+                    s.execute(insert(OrderLineRow.__table__), lines)
+                events = [
+                    {"order_id": new_id, "at": now, "level": "info", "kind": "imported",
+                     "message": f"imported from {o.platform} as {status}", "data": None}
+                    for o in orders if (new_id := ids.get(o.external_id)) is not None
+                ]
+                if events:
+                    s.execute(insert(OrderEventRow.__table__), events)
+            return ids
+        except STORE_REFUSALS as exc:
+            log.info("a page of %d orders was refused as a whole (%s); saving them one by one",
+                     len(orders), type(exc).__name__)
+            return None
 
     def _save_one(
         self, s: Session, order: MarketplaceOrder, status: OrderStatus, now: datetime
@@ -143,20 +185,7 @@ class ImportStore(StoreBase):
     def _insert_order(
         self, s: Session, order: MarketplaceOrder, status: OrderStatus, now: datetime
     ) -> int | None:
-        values = {
-            "platform": order.platform,
-            "account": order.account,
-            "external_id": order.external_id,
-            "status": str(status),
-            "placed_at": order.placed_at,
-            "currency": order.currency,
-            "total": order.total,
-            "test": order.test,
-            "shipping_address": address_to_json(order.shipping_address),
-            "billing_address": address_to_json(order.billing_address),
-            "created_at": now,
-            "updated_at": now,
-        }
+        values = _order_values(order, status, now)
         stmt = (
             _insert(self.dialect)(OrderRow)
             .values(**values)
@@ -241,6 +270,29 @@ class ImportStore(StoreBase):
             "the buyer asked to cancel; the order can still be shipped or cancelled",
         )
         return 1
+
+
+def _order_values(order: MarketplaceOrder, status: OrderStatus, now: datetime) -> dict[str, Any]:
+    return {
+        "platform": order.platform,
+        "account": order.account,
+        "external_id": order.external_id,
+        "status": str(status),
+        "placed_at": order.placed_at,
+        "currency": order.currency,
+        "total": order.total,
+        "test": order.test,
+        "shipping_address": address_to_json(order.shipping_address),
+        "billing_address": address_to_json(order.billing_address),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _line_values(order_id: int, line: OrderLine) -> dict[str, Any]:
+    return {"order_id": order_id, "line_id": line.line_id, "sku": line.sku, "ean": line.ean,
+            "title": line.title, "offer_id": line.offer_id, "quantity": line.quantity,
+            "unit_price": line.unit_price}
 
 
 def _refused(order: MarketplaceOrder, exc: Exception) -> Quarantined:

@@ -83,6 +83,18 @@ class ParcelStore:
                              .order_by(OrderParcelRow.id))
             return [_record(row, ext) for row, ext in rows]
 
+    def of_orders(self, order_ids: Sequence[int]) -> dict[int, list[ParcelRecord]]:
+        """``of_order`` for a page of orders in one query (orders without parcels: [])."""
+        found: dict[int, list[ParcelRecord]] = {i: [] for i in order_ids}
+        if not found:
+            return found
+        with self.store.session() as s:
+            rows = s.execute(self._select().where(OrderParcelRow.order_id.in_(list(found)))
+                             .order_by(OrderParcelRow.id))
+            for row, ext in rows:
+                found[row.order_id].append(_record(row, ext))
+        return found
+
     def orders_with_parcels(self, order_ids: Sequence[int]) -> set[int]:
         if not order_ids:
             return set()

@@ -4,17 +4,17 @@ each one transaction with its event."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ordersync.orders import ErrorReason, OrderStatus, check_transition
+from ordersync.orders import ErrorReason, InvalidTransition, OrderStatus, check_transition
 from ordersync.store.base import StoreBase, _event, _flag_error, _insert
-from ordersync.store.tables import OrderRow, RemoteWriteRow
+from ordersync.store.tables import OrderEventRow, OrderRow, RemoteWriteRow
 
 
 class Action:
@@ -24,6 +24,19 @@ class Action:
     CONFIRM_SHIPMENT = "confirm_shipment"
     CANCEL_ON_MARKETPLACE = "cancel_on_marketplace"
     CANCEL_IN_WEBSHOP = "cancel_in_webshop"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One order's status change, as ``WriteStore.transition`` takes it (for a page of them)."""
+
+    order_id: int
+    new: OrderStatus
+    kind: str
+    message: str
+    level: str = "info"
+    expected: OrderStatus | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +64,20 @@ class WriteStore(StoreBase):
             return {}
         ids = list(order_ids)
         with self.session() as s:
-            s.execute(
-                _insert(self.dialect)(RemoteWriteRow)
-                .values(
-                    [
-                        {
-                            "order_id": i,
-                            "action": action,
-                            "state": "pending",
-                            "attempts": 0,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for i in ids
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["order_id", "action"])
+            s.execute(  # executemany: compiled once and cached, whatever the page size
+                _insert(self.dialect)(RemoteWriteRow.__table__)
+                .on_conflict_do_nothing(index_elements=["order_id", "action"]),
+                [
+                    {
+                        "order_id": i,
+                        "action": action,
+                        "state": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
             )
             s.execute(
                 update(RemoteWriteRow)
@@ -268,6 +279,50 @@ class WriteStore(StoreBase):
             row.updated_at = now
             _event(s, order_id, now, level, kind, message)
             return True
+
+    def transition_many(
+        self, changes: Sequence[Transition], *, now: datetime
+    ) -> tuple[set[int], dict[int, InvalidTransition]]:
+        """``transition`` for a page of orders in one transaction: the rows are locked and
+        checked together, then changed with one statement per set of fields.
+
+        Returns the ids that moved, and the refused ones with their reason (an order no
+        longer in its ``expected`` status is neither: an overlapping run moved it first)."""
+        if not changes:
+            return set(), {}
+        orders = OrderRow.__table__
+        with self.session() as s:
+            current: dict[int, str] = {
+                order_id: status for order_id, status in s.execute(
+                    select(OrderRow.id, OrderRow.status)
+                    .where(OrderRow.id.in_(sorted({c.order_id for c in changes})))
+                    .with_for_update())}
+            moved: set[int] = set()
+            refused: dict[int, InvalidTransition] = {}
+            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            events: list[dict[str, Any]] = []
+            for change in changes:
+                status = current.get(change.order_id)
+                if status is None or (change.expected is not None and status != change.expected):
+                    continue
+                try:
+                    new = str(check_transition(status, change.new))
+                except InvalidTransition as exc:
+                    refused[change.order_id] = exc
+                    continue
+                current[change.order_id] = new
+                values = {**change.fields, "status": new, "updated_at": now}
+                updates.setdefault(tuple(sorted(values)), []).append(
+                    {"_id": change.order_id, **{f"v_{k}": v for k, v in values.items()}})
+                events.append({"order_id": change.order_id, "at": now, "level": change.level,
+                               "kind": change.kind, "message": change.message, "data": None})
+                moved.add(change.order_id)
+            for columns, rows in updates.items():
+                s.execute(update(orders).where(orders.c.id == bindparam("_id"))
+                          .values({c: bindparam(f"v_{c}") for c in columns}), rows)
+            if events:
+                s.execute(insert(OrderEventRow.__table__), events)
+            return moved, refused
 
     def set_carrier_code(
         self, order_id: int, *, code: str | None, name: str | None, now: datetime

@@ -19,7 +19,7 @@ from ordersync.orders import OrderStatus
 from ordersync.sandbox.common import Fault
 from ordersync.sandbox.magento.merchant import MagentoMerchant
 from ordersync.sandbox.stack import SandboxStack
-from tests.sync.test_exactly_once import Crash, crash_on
+from tests.sync.test_exactly_once import Crash, crash_on_flush
 from tests.sync.test_order_loop import cycle
 
 S = OrderStatus
@@ -123,7 +123,7 @@ def test_crash_between_magento_create_and_commit_creates_once(stack, market, sto
                                                               monkeypatch):
     ctx = stack.context(store, marketplace=market)
     order_id = place(stack, market)
-    crash_on(monkeypatch, store, "mark_created_in_webshop")
+    crash_on_flush(monkeypatch)
     with pytest.raises(Crash):
         cycle(ctx)
     webshop_id = shop_id(stack, market, order_id)

@@ -12,16 +12,13 @@ import pytest
 from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
 from tests.pending.helpers import cycle, shop_orders
+from tests.sync.test_exactly_once import Crash, crash_on_flush
 
 S = OrderStatus
 MUG = {"sku": "MUG", "title": "Mug", "quantity": 2, "unitPrice": "12.50"}
 PLATE = {"sku": "PLATE", "title": "Plate", "quantity": 1, "unitPrice": "7.25"}
 FEED = "POST_ORDER_FULFILLMENT_DATA"
 WAIT = timedelta(minutes=30)
-
-
-class Crash(BaseException):
-    """Stands for the process dying (not an Exception: nothing may catch it)."""
 
 
 class Clock:
@@ -77,13 +74,7 @@ def test_shipped_without_code_is_confirmed_on_amazon_once_by_a_fulfillment_feed(
 
 def test_crash_between_feed_submission_and_commit_confirms_once(sandbox, store, monkeypatch):
     ctx, clock, order_id = shipped_without_code(sandbox, store)
-    submit_write = store.submit_write
-
-    def die(*args, **kwargs):
-        monkeypatch.setattr(store, "submit_write", submit_write)
-        raise Crash("submit_write")
-
-    monkeypatch.setattr(store, "submit_write", die)
+    crash_on_flush(monkeypatch)  # the feed id is in the page's outcomes, not committed
     with pytest.raises(Crash):
         cycle(ctx)  # createFeed answered; the run dies before recording the feed id
     assert len(feeds(sandbox)) == 1 and sandbox.amazon.confirmations_of(order_id) == []

@@ -18,7 +18,7 @@ from ordersync.order_loop import ConnectionSettings
 from ordersync.orders import OrderStatus
 from ordersync.sandbox.shopware.merchant import ShopwareMerchant
 from ordersync.sandbox.stack import SandboxStack
-from tests.sync.test_exactly_once import Crash, crash_on
+from tests.sync.test_exactly_once import Crash, crash_on_flush
 from tests.sync.test_order_loop import cycle
 from tests.sync.test_platform_matrix import SKUS, Pair
 
@@ -95,7 +95,7 @@ def test_crash_between_webshop_create_and_commit_creates_once(pair, store, monke
                                                              merchant):
     ctx = pair.stack.context(store, marketplace=pair.marketplace)
     order_id = pair.place_order()
-    crash_on(monkeypatch, store, "mark_created_in_webshop")
+    crash_on_flush(monkeypatch)
     with pytest.raises(Crash):
         cycle(ctx)
     pair.shop_id(order_id)  # in the shop; the hub does not know

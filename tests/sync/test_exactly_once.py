@@ -13,6 +13,7 @@ import pytest
 
 from ordersync.orders import OrderStatus
 from ordersync.store import Action
+from ordersync.store.page_writes import PageWrites
 from tests.sync.test_order_loop import cycle, shop_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,14 +23,16 @@ class Crash(BaseException):
     """Stands for the process dying (not an Exception: nothing may catch it)."""
 
 
-def crash_on(monkeypatch, store, method):
-    original = getattr(store, method)
+def crash_on_flush(monkeypatch):
+    """The process dies while a page's outcomes are being committed (``PageWrites``): the
+    remote writes happened, the hub recorded none of them."""
+    original = PageWrites._write
 
-    def die(*args, **kwargs):
-        monkeypatch.setattr(store, method, original)
-        raise Crash(method)
+    def die(self, outcomes):
+        monkeypatch.setattr(PageWrites, "_write", original)
+        raise Crash(f"committing {len(outcomes)} outcomes")
 
-    monkeypatch.setattr(store, method, die)
+    monkeypatch.setattr(PageWrites, "_write", die)
 
 
 def after_lease(sandbox, store, ctx):
@@ -41,7 +44,7 @@ def after_lease(sandbox, store, ctx):
 def test_crash_between_webshop_create_and_commit_creates_once(sandbox, store, monkeypatch):
     ctx = sandbox.context(store)
     bol_id = sandbox.bolcom.place_order()
-    crash_on(monkeypatch, store, "mark_created_in_webshop")
+    crash_on_flush(monkeypatch)
     with pytest.raises(Crash):
         cycle(ctx)
     shop_order(sandbox, bol_id)  # the webshop has it; the hub does not know yet
@@ -82,7 +85,7 @@ def test_crash_after_shipment_confirmation_confirms_once(sandbox, store, monkeyp
     bol_id = sandbox.bolcom.place_order()
     cycle(ctx)
     sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"], "3SABCD1234567")
-    crash_on(monkeypatch, store, "submit_write")
+    crash_on_flush(monkeypatch)
     with pytest.raises(Crash):
         cycle(ctx)
     counts = cycle(after_lease(sandbox, store, ctx)).counts

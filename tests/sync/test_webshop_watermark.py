@@ -11,7 +11,7 @@ import pytest
 
 from ordersync.order_loop import ConnectionSettings, SyncContext, utcnow
 from ordersync.sandbox.common import Fault
-from tests.sync.test_exactly_once import Crash, crash_on
+from tests.sync.test_exactly_once import Crash, crash_on_flush
 from tests.sync.test_order_loop import cycle, shop_order
 
 POSTNL = "3SABCD1234567"
@@ -52,7 +52,7 @@ def test_lost_create_answer_then_immediate_shipment_while_the_shop_is_flaky(sand
 def test_create_lost_in_a_crash_and_shipped_at_once_is_detected_after_the_lease(
         sandbox, store, monkeypatch):
     bol_id = sandbox.bolcom.place_order()
-    crash_on(monkeypatch, store, "mark_created_in_webshop")
+    crash_on_flush(monkeypatch)
     with pytest.raises(Crash):
         cycle(at(sandbox, store, 0))
     sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"], POSTNL, None)
