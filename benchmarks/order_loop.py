@@ -61,14 +61,20 @@ class Recorder:
         self.requests: list[httpx.Request] = []
         self._send = httpx.Client.send
         self.on = False
+        self.seconds = 0.0  # wall time inside the hub's requests (client side)
 
     def __enter__(self) -> Recorder:
         recorder, send = self, self._send
 
         def recording_send(client, request, *args, **kwargs):
-            if recorder.on:
-                recorder.requests.append(request)
-            return send(client, request, *args, **kwargs)
+            if not recorder.on:
+                return send(client, request, *args, **kwargs)
+            recorder.requests.append(request)
+            start = time.perf_counter()
+            try:
+                return send(client, request, *args, **kwargs)
+            finally:
+                recorder.seconds += time.perf_counter() - start
 
         httpx.Client.send = recording_send
         return self
@@ -137,6 +143,10 @@ def main() -> None:
         "hub_requests_per_second": round(hub_rate, 1),
         "raw_twin_requests_per_second": round(raw, 1),
         "replayed_requests_per_second": round(replay, 1),
+        "seconds_in_requests": round(recorder.seconds, 2),
+        # the same requests' own rate in this run: requests / time inside them
+        "requests_own_rate": round(requests / recorder.seconds, 1),
+        "overhead_ratio_same_requests": round(recorder.seconds / hub_seconds, 2),
         # orders/s x requests/order / raw requests/s (1.0: the hub adds nothing): against a
         # bare client replaying the hub's own requests, and against simple GETs
         "overhead_ratio": round(hub_rate / replay, 2),
@@ -144,6 +154,8 @@ def main() -> None:
     }
     print(f"{args.orders} orders imported, created, shipped and confirmed in "
           f"{hub_seconds:.1f}s ({requests} requests)")
+    print(f"time inside the hub's own requests: {recorder.seconds:.2f}s of {hub_seconds:.2f}s "
+          f"(ratio {recorder.seconds / hub_seconds:.2f})")
     print(f"request rate: hub {hub_rate:.0f}/s; a bare client replaying the same requests "
           f"{replay:.0f}/s: ratio {hub_rate / replay:.2f} (1.0: the hub adds nothing to the "
           f"requests' own time); a bare client's GETs {raw:.0f}/s: ratio {hub_rate / raw:.2f}")

@@ -78,6 +78,13 @@ class OfferStockWriter(Protocol):
     def stock_processes(self, offer_id: str) -> list[dict[str, Any]]: ...
 
 
+@runtime_checkable
+class ProcessStatusReader(Protocol):
+    """Many asynchronous writes' states in one request (bol.com's bulk process status)."""
+
+    def process_statuses(self, ids: Collection[str]) -> dict[str, ProcessResult]: ...
+
+
 class MissingCapability(TypeError):
     """A connector lacks what a step needs (a configuration error, not an order's)."""
 

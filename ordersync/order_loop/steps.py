@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ordersync.carriers import detect, marketplace_carrier
+from ordersync.connectors.capabilities import ProcessStatusReader
 from ordersync.http import AuthError, FatalError, RetriableError, UnsupportedOperation
 from ordersync.order_loop import parcel_push, parcels
 from ordersync.order_loop.context import SyncContext
@@ -22,6 +23,7 @@ from ordersync.order_loop.results import StepResult
 from ordersync.orders import (
     ErrorReason,
     OrderStatus,
+    ProcessResult,
     Shipment,
     ShipmentLine,
     Tracking,
@@ -619,11 +621,12 @@ def _poll_submitted(ctx: SyncContext, action: str) -> StepResult:
     order's failure or conflict never stops the others."""
     mp, store, result = ctx.marketplace, ctx.store, StepResult()
     check = mp.is_shipped if action == Action.CONFIRM_SHIPMENT else mp.is_cancelled
+    submitted = store.submitted_writes(action, mp.platform, mp.account)
+    known = _statuses_in_bulk(ctx, [ref for _, _, ref in submitted])
     with ctx.page_writes() as done:
-        for order_id, external_id, ref in store.submitted_writes(action, mp.platform,
-                                                                 mp.account):
+        for order_id, external_id, ref in submitted:
             try:
-                _poll_one(ctx, done, action, order_id, external_id, ref, check, result)
+                _poll_one(ctx, done, action, order_id, external_id, ref, check, result, known)
             except AuthError as exc:
                 raise auth_failed(ctx, exc) from None
             except Exception as exc:  # this order only; still submitted, polled again later
@@ -631,6 +634,31 @@ def _poll_submitted(ctx: SyncContext, action: str) -> StepResult:
                 result.add("errors")
             done.flush_if_due()
     return result
+
+
+def _statuses_in_bulk(ctx: SyncContext, refs: list[str]) -> dict[str, ProcessResult]:
+    """The process statuses of every submitted write in as few requests as the marketplace
+    allows (bol.com: 1000 a request); {} where it has no bulk read or it failed (each order
+    is then polled on its own)."""
+    mp = ctx.marketplace
+    parts = [p.strip() for ref in refs for p in ref.split(",") if p.strip()]
+    if not parts or not isinstance(mp, ProcessStatusReader):
+        return {}
+    try:
+        return mp.process_statuses(parts)
+    except RetriableError as exc:
+        log.info("bulk process status unavailable (%s); polling order by order", exc)
+        return {}
+
+
+def _status_of(ctx: SyncContext, ref: str, known: Mapping[str, ProcessResult]
+               ) -> ProcessResult:
+    """One write's state: from the bulk answer when it has every part, else by its own
+    request (a part the bulk answer left out may no longer be kept by the marketplace)."""
+    parts = [p.strip() for p in ref.split(",") if p.strip()]
+    if parts and all(p in known for p in parts):
+        return ProcessResult.combined([known[p] for p in parts])
+    return ctx.marketplace.process_status(ref)
 
 
 def _poll_one(
@@ -642,10 +670,11 @@ def _poll_one(
     ref: str,
     check: Callable[[str], bool],
     result: StepResult,
+    known: Mapping[str, ProcessResult] | None = None,
 ) -> None:
     mp, store = ctx.marketplace, ctx.store
     try:
-        status = mp.process_status(ref)
+        status = _status_of(ctx, ref, known or {})
     except RetriableError:
         result.add("still_processing")
         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -187,3 +187,13 @@ class ProcessResult:
 
     state: str  # "pending" | "success" | "failure"
     message: str | None = None
+
+    @staticmethod
+    def combined(results: Collection[ProcessResult]) -> ProcessResult:
+        """One result for several processes of one write: failure > pending > success."""
+        for state in ("failure", "pending"):
+            hits = [r for r in results if r.state == state]
+            if hits:
+                messages = "; ".join(r.message for r in hits if r.message)
+                return ProcessResult(state, messages or None)
+        return ProcessResult("success")

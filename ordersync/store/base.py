@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ordersync.orders import ErrorReason, OrderLine, OrderStatus, can_transition
 from ordersync.store.migrate import upgrade
@@ -56,16 +56,23 @@ class StoreBase:
     def _records(
         self, condition: Any, limit: int | None, newest_first: bool = False
     ) -> list[OrderRecord]:
+        """The orders matching ``condition`` with their lines: two Core queries (orders,
+        then their lines), no ORM objects (a page of records is the loop's hottest read)."""
+        orders, lines_table = OrderRow.__table__, OrderLineRow.__table__
         with self.session() as s:
-            query = (
-                select(OrderRow)
-                .where(condition)
-                .options(selectinload(OrderRow.lines))
-                .order_by(OrderRow.id.desc() if newest_first else OrderRow.id)
-            )
+            query = (select(orders).where(condition)
+                     .order_by(orders.c.id.desc() if newest_first else orders.c.id))
             if limit is not None:
                 query = query.limit(limit)
-            return [_record(row) for row in s.execute(query).scalars()]
+            rows = s.execute(query).all()
+            if not rows:
+                return []
+            lines: dict[int, list[Any]] = {row.id: [] for row in rows}
+            for line in s.execute(select(lines_table)
+                                  .where(lines_table.c.order_id.in_(list(lines)))
+                                  .order_by(lines_table.c.id)):
+                lines[line.order_id].append(line)
+            return [_record(row, lines[row.id]) for row in rows]
 
     @staticmethod
     def _row_by_external(s: Session, platform: str, account: str, ext: str) -> OrderRow | None:
@@ -125,7 +132,8 @@ def _event(
     )
 
 
-def _record(row: OrderRow) -> OrderRecord:
+def _record(row: Any, lines: Sequence[Any] | None = None) -> OrderRecord:
+    """An order row (ORM object or Core row) as a record; ``lines`` default to its own."""
     return OrderRecord(
         id=row.id,
         platform=row.platform,
@@ -147,7 +155,7 @@ def _record(row: OrderRow) -> OrderRecord:
                 title=ln.title,
                 offer_id=ln.offer_id,
             )
-            for ln in row.lines
+            for ln in (row.lines if lines is None else lines)
         ),
         shipping_address=address_from_json(row.shipping_address),
         billing_address=address_from_json(row.billing_address),

@@ -247,12 +247,7 @@ def process_result(data: Mapping[str, Any]) -> ProcessResult:
 
 def combine_results(results: Collection[ProcessResult]) -> ProcessResult:
     """One result for several process statuses: failure > pending > success."""
-    for state in ("failure", "pending"):
-        hits = [r for r in results if r.state == state]
-        if hits:
-            messages = "; ".join(r.message for r in hits if r.message)
-            return ProcessResult(state, messages or None)
-    return ProcessResult("success")
+    return ProcessResult.combined(results)
 
 
 def items_of(order: Mapping[str, Any]) -> list[Mapping[str, Any]]:
