@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from ordersync.connect_cli import add_parsers as add_connection_parsers
 from ordersync.connect_cli import run_connect, run_connections
+from ordersync.webhooks.cli import add_parsers as add_webhook_parsers
+from ordersync.webhooks.cli import run_webhooks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     automations.add_argument("--within", type=float, default=None,
                              help="override the heartbeat window in seconds")
     add_connection_parsers(sub)
+    add_webhook_parsers(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -342,6 +345,7 @@ def _test_order(args) -> int:
 
 _COMMANDS["test-order"] = _test_order
 _COMMANDS.update({"connect": run_connect, "connections": run_connections})
+_COMMANDS["webhooks"] = run_webhooks
 _COMMANDS.update(dict.fromkeys(("retry", "resolve", "ship", "cancel"), _order_action))
 
 if __name__ == "__main__":
