@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--shop", default="shopify", choices=webshop_names(),
                       help="the sandbox webshop the marketplaces' orders go to (a row of "
                       "ordersync.sandbox.webshops)")
+    demo.add_argument("--no-notifications", dest="notifications", action="store_false",
+                      help="polling only: no webhook receiver (Shopify notifications run "
+                      "order-sync at once otherwise)")
 
     run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
     run.add_argument("--connection", default="sandbox")
@@ -119,7 +122,7 @@ def _demo(args) -> int:
     return run_demo(port=args.port, interval=args.interval, tracking_wait=wait,
                     orders_per_minute=args.orders_per_minute, duration=args.duration,
                     history=args.history, check=args.check, fresh=args.fresh, seed=args.seed,
-                    shop=args.shop)
+                    shop=args.shop, notifications=args.notifications)
 
 
 def _sync(args) -> int:
