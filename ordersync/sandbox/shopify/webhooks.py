@@ -169,6 +169,8 @@ class ShopifyWebhooks:
 
     def _on_change(self, topic: str, order: Json, fulfillment: Json) -> None:
         """Called by the store under its lock: snapshot the payloads, queue the deliveries."""
+        if not self.subscriptions:
+            return
         events: list[tuple[str, Json]] = []
         if topic.startswith("fulfillments/"):
             events.append((topic, fulfillment))
@@ -180,6 +182,8 @@ class ShopifyWebhooks:
             events.append((topic, order))
         triggered = self.store.stamp()
         for name, payload in events:
+            if not self.listing(topic=name):
+                continue
             body = json.dumps(payload, default=str).encode()
             event_id = str(uuid.uuid4())
             for subscription in self.listing(topic=name):
