@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from ordersync.connect_cli import add_parsers as add_connection_parsers
 from ordersync.connect_cli import run_connect, run_connections
+from ordersync.webhooks.cli import add_parsers as add_webhook_parsers
+from ordersync.webhooks.cli import run_webhooks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--shop", default="shopify", choices=webshop_names(),
                       help="the sandbox webshop the marketplaces' orders go to (a row of "
                       "ordersync.sandbox.webshops)")
+    demo.add_argument("--no-notifications", dest="notifications", action="store_false",
+                      help="polling only: no webhook receiver (Shopify notifications run "
+                      "order-sync at once otherwise)")
 
     run = sub.add_parser("sync", help="run one order_sync cycle in-process and print a summary")
     run.add_argument("--connection", default="sandbox")
@@ -96,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     automations.add_argument("--within", type=float, default=None,
                              help="override the heartbeat window in seconds")
     add_connection_parsers(sub)
+    add_webhook_parsers(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -116,7 +122,7 @@ def _demo(args) -> int:
     return run_demo(port=args.port, interval=args.interval, tracking_wait=wait,
                     orders_per_minute=args.orders_per_minute, duration=args.duration,
                     history=args.history, check=args.check, fresh=args.fresh, seed=args.seed,
-                    shop=args.shop)
+                    shop=args.shop, notifications=args.notifications)
 
 
 def _sync(args) -> int:
@@ -342,6 +348,7 @@ def _test_order(args) -> int:
 
 _COMMANDS["test-order"] = _test_order
 _COMMANDS.update({"connect": run_connect, "connections": run_connections})
+_COMMANDS["webhooks"] = run_webhooks
 _COMMANDS.update(dict.fromkeys(("retry", "resolve", "ship", "cancel"), _order_action))
 
 if __name__ == "__main__":

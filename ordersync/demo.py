@@ -32,6 +32,7 @@ from ordersync.connectors.base import ShopOrderSource
 from ordersync.demo_returns import buyer_returns, check_return_coverage, check_returns
 from ordersync.demo_test_orders import check_test_orders, run_demo_test_order
 from ordersync.demo_traffic import Traffic, stock_the_shop
+from ordersync.demo_webhooks import start_notifications
 from ordersync.local import LocalPrefect, prefect_env
 from ordersync.sandbox.common import free_port
 from ordersync.sandbox.stack import SandboxStack
@@ -47,7 +48,7 @@ LOGS = ("server", "worker")
 def run_demo(*, port: int | None, interval: float, tracking_wait: float,
              orders_per_minute: float, duration: float | None, history: int = 300,
              check: bool = False, fresh: bool = False, seed: int | None = None,
-             shop: str = "shopify") -> int:
+             shop: str = "shopify", notifications: bool = True) -> int:
     home = Path(os.environ.get("ORDERSYNC_HOME") or Path.cwd() / ".ordersync").resolve()
     if fresh:
         _wipe(home)
@@ -86,6 +87,8 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         _overview()  # creates the session's hub database before any flow run needs it
         run_demo_test_order(sandbox, BOLCOM, "MUG-350", _say)  # = ordersync test-order --wait
         prefect.start_worker()
+        if notifications:
+            start_notifications(prefect, sandbox, _say)
         _say(f"worker started on pool 'ordersync'; {', '.join(scheduled)} scheduled every "
              f"{interval:g}s, tracking wait {tracking_wait:g} min. Ctrl-C stops everything.")
         if imports:

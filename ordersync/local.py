@@ -59,6 +59,11 @@ class LocalPrefect:
     def _prefect(self) -> list[str]:
         return [sys.executable, "-m", "prefect"]
 
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        """Another process of this stack (e.g. the webhook receiver): its log is
+        ``logs/<name>.log``, ``stop()`` ends it."""
+        return self._spawn(name, args)
+
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log_dir = self.log_dir or self.home / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -66,6 +66,8 @@ def test_automations_resolve_their_notification_block_and_read_well():
     zombie = automations.pop("ordersync-crash-zombie-flow-runs")
     assert "10 minutes" in zombie.description and "`" not in zombie.description
     assert "{within}" not in zombie.description
+    notified = automations.pop("ordersync-run-on-notification")  # tests/webhooks
+    assert [a.type for a in notified.actions] == ["run-deployment"]
     assert set(automations) == {"ordersync-order-needs-attention", "ordersync-order-overdue",
                                 "ordersync-flow-run-failed"}
     for automation in automations.values():
@@ -85,7 +87,7 @@ def test_automations_without_their_block_are_left_out_with_a_warning(caplog):
 
     with caplog.at_level(logging.WARNING, logger="ordersync.automations"):
         names = [a.name for a in load_automations(resolve_block=lambda ref: None)]
-    assert names == ["ordersync-crash-zombie-flow-runs"]
+    assert names == ["ordersync-crash-zombie-flow-runs", "ordersync-run-on-notification"]
     assert "custom-webhook/ordersync-alerts" in caplog.text
 
 

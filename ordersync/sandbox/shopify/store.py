@@ -81,6 +81,10 @@ class ShopStore:
         }
         self.inventory_item_of: Callable[[int | None], int | None] = lambda variant: None
         """A variant's inventory item id (the catalogue sets this; None: no such variant)."""
+        self.listeners: list[Callable[[str, Json, Json], None]] = []
+        """Called under the lock with (topic, order, fulfillment or {}) after a fulfilment
+        (``fulfillments/create``), a tracking update (``fulfillments/update``) or a
+        cancellation (``orders/cancelled``): the webhooks (``.webhooks``)."""
         self.reset()
 
     def reset(self) -> None:
@@ -389,6 +393,7 @@ class ShopStore:
             for fo in self.fulfillment_orders.get(order_id, []):
                 if fo["status"] == "open":
                     fo.update(status="closed", updated_at=now, supported_actions=[])
+            self._notify("orders/cancelled", order, {})
             return order
 
     def delete(self, order_id: int) -> None:
@@ -484,7 +489,12 @@ class ShopStore:
         order["updated_at"] = now
         if not left:
             order["closed_at"] = now  # "automatically archive the order" (the default)
+        self._notify("fulfillments/create", order, fulfillment)
         return fulfillment
+
+    def _notify(self, topic: str, order: Json, fulfillment: Json) -> None:
+        for listener in self.listeners:
+            listener(topic, order, fulfillment)
 
     @staticmethod
     def _set_tracking(fulfillment: Json, tracking: Json) -> None:
@@ -518,6 +528,7 @@ class ShopStore:
             self._set_tracking(fulfillment, tracking)
             now = self.stamp()
             fulfillment["updated_at"] = order["updated_at"] = now
+            self._notify("fulfillments/update", order, fulfillment)
             return fulfillment
 
     def complete(self, order_id: int, number: str | None, company: str | None) -> Json:

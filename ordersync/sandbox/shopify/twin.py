@@ -21,6 +21,8 @@ API routes, under ``/admin/api/{version}/`` (header ``X-Shopify-Access-Token``):
 - The shop's own orders (shoppers', with customers, every status, bulk seeding) and the plan
   (``basic``: orders come without ``customer``, e-mail, phone, names and streets): see
   ``ordersync.sandbox.shopify.shop_side``, which also documents their control routes.
+- ``webhooks.json``: subscriptions, and their signed, retried deliveries when the merchant
+  fulfils or cancels: see ``ordersync.sandbox.shopify.webhooks``.
 - 401 ``{"errors": "[API] Invalid API key or access token ..."}`` without a known token; 404 for
   an API version the twin does not serve.
 - Rate limit (per token, when enabled): leaky bucket of ``bucket_size`` leaking ``leak_rate``/s;
@@ -63,8 +65,10 @@ from ordersync.sandbox.shopify.catalog import Catalog, CatalogRoutes
 from ordersync.sandbox.shopify.refunds import RefundRoutes
 from ordersync.sandbox.shopify.shop_side import ShopperSide
 from ordersync.sandbox.shopify.store import ShopError, ShopStore, shop_timezone
+from ordersync.sandbox.shopify.webhooks import SHOPIFY_RETRY_DELAYS, ShopifyWebhooks
 
 DEFAULT_VERSION = "2025-01"
+WEBHOOK_SECRET = "shpss_sandbox"  # the app's client secret: signs webhooks (X-Shopify-Hmac-Sha256)
 VERSIONS = frozenset({"2024-07", "2024-10", "2025-01", "2025-04", "2025-07"})
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."  # noqa: E501
@@ -122,8 +126,11 @@ class ShopifyTwin(ShopperSide):
         clock: Callable[[], float] = time.time,
         api_versions: Iterable[str] = VERSIONS,
         utc_offset_hours: float = 1.0,
+        webhook_secret: str = WEBHOOK_SECRET,
+        webhook_retry_delays: tuple[float, ...] = SHOPIFY_RETRY_DELAYS,
     ) -> None:
-        """``clock`` (epoch seconds) drives both timestamps and the leaky bucket."""
+        """``clock`` (epoch seconds) drives both timestamps and the leaky bucket; webhooks
+        (``.webhooks``) are signed with ``webhook_secret``."""
         self.shop = shop
         self.access_tokens = set(access_tokens)
         self.api_versions = set(api_versions) | {DEFAULT_VERSION}
@@ -132,6 +139,8 @@ class ShopifyTwin(ShopperSide):
         self.catalog = Catalog(self.store)  # products.json; orders claim its stock
         self.cancelling = Cancelling(self.store, self.catalog)  # cancel/refund with restock
         self.controls = TwinControls(rate_limits=rate_limits)
+        self.webhooks = ShopifyWebhooks(self.store, webhook_secret,
+                                        retry_delays=webhook_retry_delays)
         self._buckets: dict[str, ServerBucket] = {}
         self.app = build_app(self._routes(), self.controls, self.reset, _error_body,
                              no_route=lambda status, path: (404, _error_body(404)))
@@ -257,6 +266,7 @@ class ShopifyTwin(ShopperSide):
             ("GET", "/products/{product_id:int}.json", CatalogRoutes(self.catalog).get_product),
             ("GET", "/shop.json", self._shop),
             *RefundRoutes(self).routes(),  # refunds and order notes (see .refunds)
+            *self.webhooks.routes(),  # webhook subscriptions (see .webhooks)
         ]
         control = "/_sandbox/shopify/orders"
         return [

@@ -1,0 +1,193 @@
+"""Latency p50/p95: marketplace order -> webshop, and webshop fulfilment -> marketplace
+shipment confirmed, with polling only and with Shopify notifications.
+
+    ./run bench latency [--orders 300] [--duration 120] [--interval 30] [--ship-after 20]
+                        [--modes polling,notify-cancel,notify-enqueue]
+
+Buyers place ``--orders`` bol.com orders at random times over ``--duration`` seconds; the
+merchant fulfils each (with a PostNL code) at a random time up to ``--ship-after`` seconds
+after it appears in the Shopify shop. A loop driver runs the order-sync cycle (import, create,
+detect, sweep, push: the flow's five steps) in-process every ``--interval`` seconds, against the
+twins over real HTTP, rate limits off. Latencies are real seconds at that interval (no
+scaling): with the production 300 s interval, polling latencies scale with the interval.
+
+Modes: ``polling``: the schedule only. ``notify-*``: the Shopify twin also delivers its
+webhooks (real HTTP, signed) to the real receiver (``ordersync.webhooks.receiver``), whose emit
+starts a cycle at once instead of a Prefect event + automation + worker (in-process: the
+Prefect hop is not in these figures). ``notify-cancel`` drops a trigger that arrives while a
+cycle runs, as prefect.yaml's ``collision_strategy: CANCEL_NEW`` does; ``notify-enqueue``
+runs one more cycle after it (``ENQUEUE``, coalesced). bol.com sends no order notifications
+here, so (a) waits for the schedule in every mode. A watcher samples the twins every 0.1 s.
+Last line: JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pydantic import SecretStr  # noqa: E402
+
+from ordersync import order_loop  # noqa: E402
+from ordersync.order_loop import ConnectionSettings  # noqa: E402
+from ordersync.sandbox.common import ServedApp  # noqa: E402
+from ordersync.sandbox.shopify.twin import WEBHOOK_SECRET  # noqa: E402
+from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
+from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
+from ordersync.store import Store  # noqa: E402
+from ordersync.webhooks.receiver import Receiver, ShopRoute  # noqa: E402
+from ordersync.webhooks.register import register_shopify, shopify_client  # noqa: E402
+
+STEPS = (order_loop.import_orders, order_loop.create_in_webshop,
+         order_loop.detect_webshop_changes, order_loop.sweep_waiting,
+         order_loop.push_to_marketplace)
+
+
+class Driver(threading.Thread):
+    """Runs a cycle every ``interval`` s (from each cycle's start), and at once on
+    ``trigger()`` when notifications are on (``enqueue``: a trigger during a cycle runs one
+    more cycle after it; else it is dropped)."""
+
+    def __init__(self, ctx, interval: float, enqueue: bool) -> None:
+        super().__init__(daemon=True)
+        self.ctx, self.interval, self.enqueue = ctx, interval, enqueue
+        self.wake, self.stopped, self.running = threading.Event(), threading.Event(), False
+        self.cycles: list[float] = []
+        self.triggered = self.dropped = 0
+
+    def trigger(self) -> None:
+        self.triggered += 1
+        if self.running and not self.enqueue:
+            self.dropped += 1
+            return
+        self.wake.set()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            start = time.monotonic()
+            self.wake.clear()
+            self.running = True
+            for step in STEPS:
+                step(self.ctx)
+            self.running = False
+            self.cycles.append(time.monotonic() - start)
+            self.wake.wait(max(0.0, start + self.interval - time.monotonic()))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def figures(values: list[float]) -> dict:
+    return {"n": len(values), "p50": round(percentile(values, 50), 2),
+            "p95": round(percentile(values, 95), 2), "max": round(max(values), 2),
+            "mean": round(statistics.fmean(values), 2)}
+
+
+def run_mode(mode: str, args) -> dict:
+    rng = random.Random(11)
+    with SandboxStack(rate_limits=False) as stack:
+        store = Store(f"sqlite:///{tempfile.mkdtemp()}/latency.db")
+        ctx = stack.context(store, ConnectionSettings(name="sandbox",
+                                                      process_poll_interval=0.05))
+        driver = Driver(ctx, args.interval, enqueue=mode == "notify-enqueue")
+        served = None
+        if mode != "polling":
+            route = ShopRoute("sandbox.myshopify.com", SecretStr(WEBHOOK_SECRET),
+                              {"sandbox": "bolcom"})
+            receiver = Receiver([route], lambda connection, note: driver.trigger())
+            served = ServedApp(receiver.app).start()
+            with shopify_client(stack.shopify_url, SHOP_TOKEN) as client:
+                register_shopify(client, served.url + "/webhooks/shopify")
+        shop, bol, merchant = stack.shopify, stack.bolcom, stack.merchant
+        placed_at = sorted(rng.uniform(0, args.duration) for _ in range(args.orders))
+        ship_after = [rng.uniform(1, args.ship_after) for _ in range(args.orders)]
+        codes = [GENERATORS["postnl"](rng) for _ in range(args.orders)]
+        placed: dict[str, float] = {}
+        in_shop: dict[str, tuple[float, str]] = {}
+        fulfilled: dict[str, float] = {}
+        confirmed: dict[str, float] = {}
+        index: dict[str, int] = {}
+        t0 = time.monotonic()
+        driver.start()
+        deadline = t0 + args.duration + args.ship_after + 3 * args.interval + 60
+        while len(confirmed) < args.orders and time.monotonic() < deadline:
+            now = time.monotonic() - t0
+            while len(placed) < args.orders and placed_at[len(placed)] <= now:
+                order_id = bol.place_order()
+                index[order_id] = len(placed)
+                placed[order_id] = time.monotonic()
+            with shop.store.lock:
+                refs = {o.get("source_identifier"): o["id"] for o in shop.store.orders.values()}
+            for order_id in placed.keys() - in_shop.keys():
+                if (shop_id := refs.get(f"bolcom:{order_id}")) is not None:
+                    in_shop[order_id] = (time.monotonic(), str(shop_id))
+            for order_id, (seen, shop_id) in in_shop.items():
+                if order_id not in fulfilled and time.monotonic() >= (
+                        seen + ship_after[index[order_id]]):
+                    merchant.ship(shop_id, codes[index[order_id]], "PostNL")
+                    fulfilled[order_id] = time.monotonic()
+            with bol.state.lock:
+                for order_id in fulfilled.keys() - confirmed.keys():
+                    if bol.state.shipments.get(order_id):
+                        confirmed[order_id] = time.monotonic()
+            time.sleep(0.1)
+        driver.stopped.set()
+        driver.wake.set()
+        driver.join(timeout=args.interval + 60)
+        if served is not None:
+            shop.webhooks.stop()
+            served.stop()
+        store.dispose()
+    to_shop = [in_shop[o][0] - placed[o] for o in in_shop]
+    to_marketplace = [confirmed[o] - fulfilled[o] for o in confirmed]
+    result = {
+        "mode": mode, "orders": args.orders, "in_shop": len(in_shop),
+        "confirmed": len(confirmed),
+        "order_to_webshop_s": figures(to_shop) if to_shop else None,
+        "fulfilment_to_marketplace_s": figures(to_marketplace) if to_marketplace else None,
+        "cycles": len(driver.cycles),
+        "cycle_s": figures(driver.cycles) if driver.cycles else None,
+        "notifications_triggered": driver.triggered,
+        "triggers_dropped_while_running": driver.dropped,
+    }
+    a, b = result["order_to_webshop_s"], result["fulfilment_to_marketplace_s"]
+    print(f"{mode:>15}: order->webshop p50 {a and a['p50']} s p95 {a and a['p95']} s | "
+          f"fulfilment->bol.com p50 {b and b['p50']} s p95 {b and b['p95']} s | "
+          f"{len(confirmed)}/{args.orders} confirmed, {len(driver.cycles)} cycles "
+          f"(mean {result['cycle_s'] and result['cycle_s']['mean']} s), "
+          f"{driver.triggered} triggers, {driver.dropped} dropped", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--duration", type=float, default=120.0,
+                        help="seconds over which the orders are placed")
+    parser.add_argument("--interval", type=float, default=30.0, help="cycle interval, s")
+    parser.add_argument("--ship-after", type=float, default=20.0,
+                        help="the merchant fulfils up to this many s after the order shows")
+    parser.add_argument("--modes", default="polling,notify-cancel,notify-enqueue")
+    args = parser.parse_args()
+    print(f"{args.orders} orders over {args.duration:g} s, cycle every {args.interval:g} s, "
+          f"fulfilled 1-{args.ship_after:g} s after they show in the shop (in-process driver)")
+    results = [run_mode(mode, args) for mode in args.modes.split(",")]
+    print(json.dumps({"interval_s": args.interval, "orders": args.orders,
+                      "duration_s": args.duration, "driver": "in-process",
+                      "modes": {r.pop("mode"): r for r in results}}))
+
+
+if __name__ == "__main__":
+    main()

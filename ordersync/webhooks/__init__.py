@@ -1,0 +1,7 @@
+"""Platform notifications (webhooks) that trigger an order connection's run at once.
+
+``shopify``: signature check and topic mapping (pure); ``receiver``: the HTTP server (verify,
+dedup, map to connections, emit); ``prefect_events``: the Prefect event an automation turns into
+a run of the connection's order-sync deployment; ``routes``: which shop feeds which
+connections, read from the Prefect blocks; ``register``: the platforms' subscriptions.
+"""

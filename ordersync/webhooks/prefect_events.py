@@ -1,0 +1,45 @@
+"""The Prefect side of a notification: an event per concerned connection, related to the
+connection's order-sync deployment, which the automation ``ordersync-run-on-notification``
+(``automations/run-on-notification.yaml``) runs at once (``run-deployment``, source inferred)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from uuid import UUID
+
+from prefect.events import emit_event
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from ordersync.webhooks.receiver import Emit
+from ordersync.webhooks.shopify import Notification
+
+
+def resource_id(connection: str) -> str:
+    return f"ordersync.connection.{connection}"
+
+
+def prefect_emitter(deployments: Mapping[str, UUID]) -> Emit:
+    """Emit ``ordersync.webshop.order.<what>`` for ``ordersync.connection.<name>``, with the
+    connection's order-sync deployment as the related ``deployment`` resource. The API URL
+    in effect now is used from any thread (the server's handlers run outside this context).
+    Prefect sends events in the background: a send that fails later is only logged by Prefect
+    (the poll stays the safety net)."""
+    api_url = PREFECT_API_URL.value()
+
+    def emit(connection: str, note: Notification) -> None:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            emitted = _emit(connection, note)
+        if emitted is None:
+            raise RuntimeError("Prefect events are not enabled (no PREFECT_API_URL?)")
+
+    def _emit(connection: str, note: Notification):
+        return emit_event(
+            event=note.event,
+            resource={"prefect.resource.id": resource_id(connection),
+                      "prefect.resource.name": connection},
+            related=[{"prefect.resource.id": f"prefect.deployment.{deployments[connection]}",
+                      "prefect.resource.role": "deployment"}],
+            payload={"topic": note.topic, "webshop_order_id": note.order_id},
+        )
+
+    return emit

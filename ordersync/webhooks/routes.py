@@ -1,0 +1,64 @@
+"""Which webshop feeds which order connections, read from the Prefect API: every order-sync
+deployment's ``connection`` block; Shopify shops need a Secret block
+``shopify-webhook-<shop>`` holding the app's client secret (the webhook signing key)."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from prefect.blocks.system import Secret
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+from pydantic import SecretStr
+
+from ordersync.blocks.connection import OrderConnection
+from ordersync.blocks.credentials import ShopifyCredentials
+from ordersync.flows.connect import MARKETPLACES
+from ordersync.webhooks.receiver import ShopRoute
+
+log = logging.getLogger("ordersync.webhooks")
+ORDER_SYNC_FLOW = "order_sync"
+
+
+def secret_block_name(shop: str) -> str:
+    return f"shopify-webhook-{shop}"
+
+
+def order_sync_deployments() -> dict[str, UUID]:
+    """Connection name -> its order-sync deployment id (the first one, by name)."""
+    found: dict[str, UUID] = {}
+    with get_client(sync_client=True) as client:
+        deployments = client.read_deployments(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[ORDER_SYNC_FLOW])))
+    for deployment in sorted(deployments, key=lambda d: d.name):
+        connection = (deployment.parameters or {}).get("connection")
+        if isinstance(connection, str):
+            found.setdefault(connection, deployment.id)
+    return found
+
+
+def shop_routes(connections: list[str]) -> list[ShopRoute]:
+    """One route per Shopify shop among these connections' webshops (others are skipped:
+    their platforms' notifications are not supported yet)."""
+    shops: dict[str, dict[str, str]] = {}
+    secrets: dict[str, SecretStr] = {}
+    for name in connections:
+        block = OrderConnection.load(name)
+        if not isinstance(block.webshop, ShopifyCredentials):
+            log.info("connection %s: its webshop sends no notifications the hub reads", name)
+            continue
+        shop = block.webshop.shop
+        if shop not in secrets:
+            try:
+                secrets[shop] = SecretStr(Secret.load(secret_block_name(shop)).get())
+            except ValueError:
+                log.warning("connection %s: no Secret block %s (the Shopify app's client "
+                            "secret); its notifications are not accepted", name,
+                            secret_block_name(shop))
+                continue
+        marketplace = next((p for p, cls in MARKETPLACES.items()
+                            if isinstance(block.marketplace, cls)), "?")
+        shops.setdefault(shop, {})[name] = marketplace
+    return [ShopRoute(f"{shop}.myshopify.com", secrets[shop], conns)
+            for shop, conns in shops.items()]

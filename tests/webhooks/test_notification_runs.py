@@ -1,0 +1,87 @@
+"""The whole notification path on a real Prefect server (slow): the Shopify twin delivers a
+fulfilment to the receiver (subscribed by ``register_shopify``), which emits the event that the
+``ordersync-run-on-notification`` automation turns into a run of the connection's order-sync
+deployment. No worker: the run only has to exist (scheduled), with the deployment's own
+parameters."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ordersync.blocks.sandbox import save_sandbox_connection
+from ordersync.sandbox.common import ServedApp
+from ordersync.sandbox.shopify.twin import WEBHOOK_SECRET
+from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack
+from ordersync.webhooks.register import register_shopify, shopify_client
+from ordersync.webhooks.routes import secret_block_name
+from ordersync.webhooks.shopify import TOPICS
+
+pytestmark = pytest.mark.slow
+CONNECTION = "notify-sandbox"
+
+
+def wait_for(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+    return value
+
+
+@pytest.fixture
+def deployment(prefect_server):
+    from prefect.blocks.system import Secret
+    from prefect.client.orchestration import get_client
+
+    from ordersync.flows.automations import apply_automations
+
+    with SandboxStack(rate_limits=False) as stack:
+        save_sandbox_connection(CONNECTION, stack, marketplace="bolcom", rate_limits=False)
+        Secret(value=WEBHOOK_SECRET).save(secret_block_name("sandbox"), overwrite=True)
+        with get_client(sync_client=True) as client:
+            flow_id = client.create_flow_from_name("order_sync")
+            deployment_id = client.create_deployment(
+                flow_id=flow_id, name=f"order-sync-{CONNECTION}",
+                parameters={"connection": CONNECTION}, concurrency_limit=1,
+                entrypoint="ordersync/flows/order_sync.py:order_sync")
+        assert "ordersync-run-on-notification" in apply_automations()
+        yield stack, deployment_id
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(deployment_id)
+
+
+def runs(deployment_id) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(deployment_filter=DeploymentFilter(
+            id=DeploymentFilterId(any_=[deployment_id])))
+
+
+def test_a_fulfilment_notification_runs_the_connections_deployment(deployment):
+    from ordersync.webhooks.cli import build_receiver
+
+    stack, deployment_id = deployment
+    receiver = build_receiver()  # routes and deployments read from the Prefect API
+    route = receiver.routes["sandbox.myshopify.com"]
+    assert route.connections[CONNECTION] == "bolcom"
+    served = ServedApp(receiver.app).start()
+    try:
+        address = served.url + "/webhooks/shopify"
+        with shopify_client(stack.shopify_url, SHOP_TOKEN) as client:
+            assert register_shopify(client, address) == list(TOPICS)
+            assert register_shopify(client, address) == []  # idempotent
+        assert runs(deployment_id) == []
+        order = stack.shopify.create_order({"order": {
+            "line_items": [{"title": "x", "quantity": 1}], "source_identifier": "bolcom:N1"}})
+        stack.shopify.complete(order["id"], "3SABCD1234567", "PostNL")
+        wait_for(lambda: receiver.counts["emitted"] >= 2, "the receiver to emit")
+        found = wait_for(lambda: runs(deployment_id), "the automation's run")
+        assert found[0].parameters == {"connection": CONNECTION}
+    finally:
+        stack.shopify.webhooks.stop()
+        served.stop()
