@@ -27,8 +27,9 @@ SKUS = ("MUG-350", "PLATE-22")
 
 
 def cycle(ctx) -> None:
-    for step in (order_loop.import_orders, order_loop.create_in_webshop, order_loop.detect_webshop_changes,
-                 order_loop.sweep_waiting, order_loop.push_to_marketplace):
+    for step in (order_loop.import_orders, order_loop.create_in_webshop,
+                 order_loop.detect_webshop_changes, order_loop.sweep_waiting,
+                 order_loop.push_to_marketplace):
         step(ctx)
 
 
