@@ -76,6 +76,9 @@ class ScaleOut:
                                        "ORDERSYNC_DATABASE_URL": self.hub_db,
                                        "PREFECT_WORKER_QUERY_SECONDS": "1",
                                        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+                                       # a few runs ahead per deployment, not 100
+                                       "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_RUNS": "2",
+                                       "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "5",
                                    })
 
     def start(self) -> ScaleOut:
@@ -111,9 +114,10 @@ class ScaleOut:
         self.server.stop()
 
     def runs(self) -> list[dict]:
-        """The fleet deployments' flow runs (with ``deployment`` names)."""
+        """The fleet deployments' flow runs past Scheduled (with ``deployment`` names)."""
         wanted = set(self.deployments)
-        return [r for r in self.server.flow_runs() if r["deployment"] in wanted]
+        return [r for r in self.server.flow_runs(not_states=["SCHEDULED"])
+                if r["deployment"] in wanted]
 
     def runs_by_worker(self) -> dict[str, set[str]]:
         """Worker name -> ids of the flow runs its log says it submitted."""
