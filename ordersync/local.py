@@ -1,7 +1,8 @@
 """A local Prefect stack as subprocesses: server (SQLite under PREFECT_HOME, started through
-ordersync.prefect_server for write-locking transactions), work pool,
-``prefect deploy --all`` of prefect.yaml, and a process worker. Used by the demo and the
-end-to-end tests; every process started here is stopped by ``stop()``."""
+ordersync.prefect_server for write-locking transactions, or PostgreSQL with ``database_url``),
+work pool, ``prefect deploy --all`` of prefect.yaml, and process workers. Used by the demo,
+the end-to-end tests and the scale-out test and benchmark; every process started here is
+stopped by ``stop()``."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ class LocalPrefect:
     port: int = field(default_factory=free_port)
     log_dir: Path | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
+    # the server's own database: None is SQLite under PREFECT_HOME; production runs it on
+    # PostgreSQL, "postgresql+asyncpg://user@host/db" (asyncpg comes with Prefect)
+    database_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. ORDERSYNC_DATABASE_URL
 
     @property
     def api_url(self) -> str:
@@ -54,7 +59,14 @@ class LocalPrefect:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, **prefect_env(self.home, self.port)}
+        env = {**os.environ, **prefect_env(self.home, self.port), **self.extra_env}
+        if self.database_url:
+            env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
+            # Prefect's 5 s connect and 10 s statement timeouts fail requests (asyncpg
+            # TimeoutError in the server log, crashed runs) when the machine is saturated
+            env.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", "30")
+            env.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
+        return env
 
     def _prefect(self) -> list[str]:
         return [sys.executable, "-m", "prefect"]
@@ -112,10 +124,25 @@ class LocalPrefect:
             raise RuntimeError(f"applying automations failed:\n{done.stdout}\n{done.stderr}")
         return out + done.stdout
 
-    def start_worker(self, name: str = "worker") -> subprocess.Popen:
+    def create_work_pool(self) -> None:
+        """The process work pool, without deploying prefect.yaml (``ordersync connect``
+        deploys each connection on it)."""
+        self.run_cli("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
+
+    def start_worker(self, name: str = "worker", limit: int | None = None) -> subprocess.Popen:
+        """A process worker on the pool (its log: ``<name>.log``); ``limit`` caps the flow
+        runs it runs at once (each is a process of its own)."""
         return self._spawn(name, self._prefect() + [
             "worker", "start", "--pool", WORK_POOL, "--type", "process", "--name",
-            f"ordersync-{name}-{os.getpid()}"])
+            self.worker_name(name)] + (["--limit", str(limit)] if limit else []))
+
+    def worker_name(self, name: str) -> str:
+        return f"ordersync-{name}-{os.getpid()}"
+
+    def start_workers(self, count: int, limit: int | None = None) -> list[subprocess.Popen]:
+        """``count`` process workers on the pool, named worker-1 .. worker-N (scale-out: on
+        one machine or several, they share the pool's runs)."""
+        return [self.start_worker(f"worker-{i}", limit) for i in range(1, count + 1)]
 
     def kill(self, proc: subprocess.Popen) -> None:
         """SIGKILL a process and its children (a flow run subprocess dies with its worker)."""

@@ -28,6 +28,7 @@ from prefect import flow, get_run_logger
 from prefect.blocks.core import Block
 from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.deployments.runner import RunnerDeployment
@@ -208,6 +209,21 @@ def _deployment(entrypoint: str, name: str, *, parameters: dict[str, Any], work_
     return deployment
 
 
+# Without pull steps Prefect 3.8's process worker copies the deployment's folder (this project,
+# with its .venv: hundreds of MB) into a temporary workspace for every flow run; a pull step
+# that sets the working directory runs the flow in place, as `prefect deploy`'s local recipe
+# does.
+PULL_IN_PLACE = [{"prefect.deployments.steps.set_working_directory": {
+    "directory": str(PROJECT_ROOT)}}]
+
+
+def _apply(deployment: RunnerDeployment, **kw: Any) -> None:
+    """Create or update the deployment, running from this folder without copying it."""
+    from_id = deployment.apply(**kw)
+    with get_client(sync_client=True) as client:
+        client.update_deployment(from_id, DeploymentUpdate(pull_steps=PULL_IN_PLACE))
+
+
 def _schedule(seconds: float) -> dict[str, Any]:
     """One interval schedule with a fixed slug: an update replaces it instead of adding one."""
     return {"schedule": IntervalSchedule(interval=timedelta(seconds=seconds)),
@@ -245,7 +261,7 @@ def deploy(spec: ConnectionSpec) -> list[str]:
             work_pool=spec.work_pool, tags=["ordersync", "stock", f"connection:{spec.name}"],
             description=f"Stock sync of connection {spec.name} (ordersync connect)."))
     for deployment in made:
-        deployment.apply(schedules=[_schedule(spec.interval_seconds)])
+        _apply(deployment, schedules=[_schedule(spec.interval_seconds)])
     names = [f"{d.flow_name}/{d.name}" for d in made]
     if needs_timeout:  # order-sync schedules its tracking waits on it (prefect.yaml has it)
         timeout = RunnerDeployment.from_entrypoint(
@@ -254,7 +270,7 @@ def deploy(spec: ConnectionSpec) -> list[str]:
             description="Scheduled by order-sync for each waiting order.")
         timeout.entrypoint = "ordersync/flows/order_sync.py:tracking_timeout"
         timeout._path = str(PROJECT_ROOT)
-        timeout.apply()
+        _apply(timeout)
         names.append("/".join(TRACKING_TIMEOUT))
     return names
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from ordersync.cli import main
+from ordersync.flows.connect import PULL_IN_PLACE
 from ordersync.flows.connections import health
 
 BOL_SECRET, BOL_SECRET_2 = "bol-secret-aaaa-1111", "bol-secret-bbbb-2222"
@@ -71,6 +72,9 @@ def test_connect_twice_updates_one_set_of_blocks_and_deployments(pool, monkeypat
     (stock,) = deployments_of("stock-sync-conn-a")
     assert stock.parameters == {"connections": ["conn-a"]}
     assert deployments_of("tracking-timeout")  # order-sync schedules its waits on it
+    # run in place: without a pull step the worker copies the project (.venv too) per run
+    for deployment in (order_sync, stock):
+        assert deployment.pull_steps == PULL_IN_PLACE, deployment.name
 
     saved = OrderConnection.load("conn-a")
     assert saved.tracking_wait_minutes == 60
