@@ -26,6 +26,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
 from ordersync import demo_check as dc
 from ordersync.alerts import AlertReceiver, configure_notifications, start_alert_receiver
 from ordersync.connectors.base import ShopOrderSource
@@ -58,6 +60,8 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
     # Before Prefect is imported: this process and every child talk to the local server,
     # and the flows use this session's hub database (never one from the environment).
     os.environ.update(prefect_env(home, prefect.port))
+    settings = client_settings(prefect)  # Prefect may have read its settings already
+    settings.__enter__()  # left in finally below
     os.environ["ORDERSYNC_DATABASE_URL"] = f"sqlite:///{home / HUB_DB}"
     sandbox = SandboxStack(rate_limits=True, marketplaces=("bolcom", "amazon"),
                            shop_platform=webshop(shop).platform)
@@ -108,8 +112,16 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         prefect.stop()
         sandbox.stop()
         alerts.stop()
+        settings.__exit__(None, None, None)
     _say("stopped.")
     return status
+
+
+def client_settings(prefect: LocalPrefect):
+    """This process's Prefect client settings for the local server: the environment alone
+    is not enough once Prefect is imported (it reads its settings at import)."""
+    return temporary_settings(updates={PREFECT_API_URL: prefect.api_url,
+                                       PREFECT_HOME: str(prefect.home / "prefect")})
 
 
 def _wipe(home: Path) -> None:
