@@ -9,15 +9,16 @@ from prefect.blocks.core import Block
 from pydantic import Field, SecretStr, field_validator
 
 
-def shop_url(value: str) -> str:
-    """A shop's address with its scheme (http or https) and host, without a trailing slash."""
+def shop_url(value: str, hint: str = "") -> str:
+    """A shop's address with its scheme (http or https) and host, without a trailing slash;
+    ``hint`` ends the error message (what the scheme means for that platform)."""
     try:
         url = httpx.URL(value)
     except httpx.InvalidURL:
         url = None
     if url is None or url.scheme not in {"http", "https"} or not url.host:
         raise ValueError("url must be the shop's address with its scheme, like "
-                         "https://shop.example")
+                         f"https://shop.example{hint}")
     return value.rstrip("/")
 
 
@@ -130,15 +131,8 @@ class WooCommerceCredentials(Block):
     @field_validator("url")
     @classmethod
     def _site_url(cls, value: str) -> str:
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            url = None
-        if url is None or url.scheme not in {"http", "https"} or not url.host:
-            raise ValueError("url must be the shop's address with its scheme, like "
-                             "https://shop.example (or http://shop.example: WooCommerce then "
-                             "takes OAuth 1.0a signed requests)")
-        return value.rstrip("/")
+        return shop_url(value, " (or http://shop.example: WooCommerce then takes OAuth 1.0a "
+                               "signed requests)")
 
     def get_client(self):
         from ordersync.connectors.woocommerce import WooCommerceConnector
