@@ -5,25 +5,12 @@
 
 import sys
 
-from ordersync import order_loop as sync
-from ordersync.connectors.bolcom import BolcomConnector
-from ordersync.connectors.shopify import ShopifyConnector
 from ordersync.order_loop.returns import sync_returns
-from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET, SHOP, SHOP_TOKEN
-from ordersync.store import Store
+from tests.sync.crashing_run import context
 
 
 def main(bolcom_url: str, shopify_url: str, database_url: str) -> None:
-    ctx = sync.SyncContext(
-        store=Store(database_url),
-        marketplace=BolcomConnector(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
-                                    account="sandbox", api_url=bolcom_url,
-                                    login_url=bolcom_url, rate_limits=False),
-        webshop=ShopifyConnector(shop=SHOP, access_token=SHOP_TOKEN, base_url=shopify_url,
-                                 rate_limits=False),
-        settings=sync.ConnectionSettings(name="sandbox", process_poll_interval=0.05,
-                                         returns="refund"),
-    )
+    ctx = context(bolcom_url, shopify_url, database_url, returns="refund")
     print("ready", flush=True)
     sync_returns(ctx)
     print("done", flush=True)

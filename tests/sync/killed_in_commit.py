@@ -13,11 +13,9 @@ import sys
 from sqlalchemy import event
 
 from ordersync import order_loop
-from ordersync.connectors.bolcom import BolcomConnector
-from ordersync.connectors.shopify import ShopifyConnector
-from ordersync.sandbox.stack import BOL_CLIENT_ID, BOL_CLIENT_SECRET, SHOP, SHOP_TOKEN
 from ordersync.store import Store
 from ordersync.store.page_writes import PageWrites
+from tests.sync.crashing_run import context
 
 
 def arm(store: Store, kill_at: int) -> None:
@@ -43,18 +41,8 @@ def arm(store: Store, kill_at: int) -> None:
 
 def main(bolcom_url: str, shopify_url: str, database_url: str, batch: str,
          kill_at: str) -> None:
-    store = Store(database_url)
-    arm(store, int(kill_at))
-    ctx = order_loop.SyncContext(
-        store=store,
-        marketplace=BolcomConnector(client_id=BOL_CLIENT_ID, client_secret=BOL_CLIENT_SECRET,
-                                    account="sandbox", api_url=bolcom_url,
-                                    login_url=bolcom_url, rate_limits=False),
-        webshop=ShopifyConnector(shop=SHOP, access_token=SHOP_TOKEN, base_url=shopify_url,
-                                 rate_limits=False),
-        settings=order_loop.ConnectionSettings(name="sandbox", process_poll_interval=0.05,
-                                               batch_size=int(batch)),
-    )
+    ctx = context(bolcom_url, shopify_url, database_url, batch_size=int(batch))
+    arm(ctx.store, int(kill_at))
     for step in (order_loop.import_orders, order_loop.create_in_webshop,
                  order_loop.detect_webshop_changes, order_loop.sweep_waiting,
                  order_loop.push_to_marketplace):
