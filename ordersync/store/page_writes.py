@@ -62,7 +62,6 @@ class PageWrites:
     monotonic: Callable[[], float] = time.monotonic
     _outcomes: dict[int, _Outcome] = field(default_factory=dict, init=False)
     _since: float | None = field(default=None, init=False)
-    flushes: int = field(default=0, init=False)
 
     # ---- outcomes ---------------------------------------------------------------------
 
@@ -142,7 +141,6 @@ class PageWrites:
                 except Exception:  # left claimed: the next run looks it up before writing
                     log.exception("order %s: its outcome could not be recorded; the next "
                                   "run looks it up on the platform", order_id)
-        self.flushes += 1
 
     def _write(self, outcomes: dict[int, _Outcome]) -> None:
         orders: dict[tuple[str, ...], list[dict[str, Any]]] = {}
