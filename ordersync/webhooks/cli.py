@@ -8,11 +8,10 @@ import logging
 
 import uvicorn
 
-from ordersync.blocks.connection import OrderConnection
 from ordersync.webhooks.prefect_events import prefect_emitter
 from ordersync.webhooks.receiver import Receiver
 from ordersync.webhooks.register import register_shopify, shopify_client
-from ordersync.webhooks.routes import order_sync_deployments, shop_routes
+from ordersync.webhooks.routes import load_connection, order_sync_deployments, shop_routes
 
 PATH = "/webhooks/shopify"
 
@@ -51,7 +50,8 @@ def run_webhooks(args) -> int:
     address = args.address.rstrip("/") + PATH
     shops = {}
     for name in sorted(order_sync_deployments()):
-        webshop = OrderConnection.load(name).webshop
+        block = load_connection(name)
+        webshop = block.webshop if block is not None else None
         if getattr(webshop, "_block_type_slug", "") == "shopify-credentials":
             shops[webshop.shop] = webshop
     for shop, block in shops.items():

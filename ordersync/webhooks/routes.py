@@ -38,13 +38,28 @@ def order_sync_deployments() -> dict[str, UUID]:
     return found
 
 
+def load_connection(name: str) -> OrderConnection | None:
+    """The connection's block, or None (with a warning saying what to fix) when a deployment
+    names a connection whose block was deleted or never saved: one stale deployment must not
+    stop the receiver for every other connection."""
+    try:
+        return OrderConnection.load(name)
+    except ValueError:
+        log.warning("an order-sync deployment names connection %s, but no order-connection "
+                    "block %s exists; its notifications are not accepted (save the block "
+                    "with `ordersync connect`, or delete the deployment)", name, name)
+        return None
+
+
 def shop_routes(connections: list[str]) -> list[ShopRoute]:
     """One route per Shopify shop among these connections' webshops (others are skipped:
     their platforms' notifications are not supported yet)."""
     shops: dict[str, dict[str, str]] = {}
     secrets: dict[str, SecretStr] = {}
     for name in connections:
-        block = OrderConnection.load(name)
+        block = load_connection(name)
+        if block is None:
+            continue
         if not isinstance(block.webshop, ShopifyCredentials):
             log.info("connection %s: its webshop sends no notifications the hub reads", name)
             continue

@@ -85,3 +85,27 @@ def test_a_fulfilment_notification_runs_the_connections_deployment(deployment):
     finally:
         stack.shopify.webhooks.stop()
         served.stop()
+
+
+def test_a_deployment_whose_connection_block_is_gone_does_not_stop_the_receiver(
+        deployment, caplog):
+    """Found in CI: another connection's block was deleted while its order-sync deployment
+    stayed, and ``build_receiver`` raised for every shop. That connection is skipped with a
+    warning that says what to fix; the others are served."""
+    from prefect.client.orchestration import get_client
+
+    from ordersync.webhooks.cli import build_receiver
+
+    with get_client(sync_client=True) as client:
+        flow_id = client.create_flow_from_name("order_sync")
+        stale = client.create_deployment(
+            flow_id=flow_id, name="order-sync-a-deleted-connection",
+            parameters={"connection": "a-deleted-connection"},
+            entrypoint="ordersync/flows/order_sync.py:order_sync")
+    try:
+        receiver = build_receiver()
+        assert receiver.routes["sandbox.myshopify.com"].connections[CONNECTION] == "bolcom"
+        assert "no order-connection block a-deleted-connection exists" in caplog.text
+    finally:
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(stale)
