@@ -1,13 +1,16 @@
 """N orders through the whole loop against the served twins, rate limits off.
 
-    ./run bench order_loop [--orders 2000] [--database-url URL]
+    ./run bench order_loop [--orders 2000] [--database-url URL] [--latency-ms 0]
 
 Measures the hub's steps only (the buyers' and merchant's clicks on the twins are set-up),
 and, in the same run, the raw request rate of the same twins with a bare httpx client, so
 the hub's own overhead shows as a ratio (issue 15: orders/s x requests/order / raw
 requests/s): the bare client replays the very requests the hub sent (the twins run in this
 process, and a create costs them more than a GET), and, as a second figure, sends GETs of
-one order. Last line: JSON.
+one order. ``--latency-ms`` adds a simulated network round trip to every request, the
+hub's and the bare clients' alike (the twins answer in well under a millisecond; a real
+platform is tens of milliseconds away): with it the ratio shows what the hub's own work costs
+next to real requests. Last line: JSON.
 """
 
 from __future__ import annotations
@@ -57,21 +60,29 @@ class Recorder:
     """Records every request the hub sends (method, URL, headers, body), to replay them
     with a bare client: the same requests without the hub's own work."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds of simulated network round trip per request
         self.requests: list[httpx.Request] = []
         self._send = httpx.Client.send
         self.on = False
         self.seconds = 0.0  # wall time inside the hub's requests (client side)
+
+    def wire(self) -> None:
+        """The simulated network round trip, if any."""
+        if self.latency:
+            time.sleep(self.latency)
 
     def __enter__(self) -> Recorder:
         recorder, send = self, self._send
 
         def recording_send(client, request, *args, **kwargs):
             if not recorder.on:
+                recorder.wire()
                 return send(client, request, *args, **kwargs)
             recorder.requests.append(request)
             start = time.perf_counter()
             try:
+                recorder.wire()
                 return send(client, request, *args, **kwargs)
             finally:
                 recorder.seconds += time.perf_counter() - start
@@ -98,10 +109,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="simulated network round trip added to every request")
     args = parser.parse_args()
     rng = random.Random(7)
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    with SandboxStack(rate_limits=False) as stack, Recorder() as recorder:
+    with SandboxStack(rate_limits=False) as stack, Recorder(args.latency_ms / 1000) as recorder:
         store = Store(url)
         ctx = stack.context(store)
         ids = [stack.bolcom.place_order() for _ in range(args.orders)]
@@ -135,6 +148,7 @@ def main() -> None:
     result = {
         "orders": args.orders,
         "store": url.split(":", 1)[0],
+        "latency_ms": args.latency_ms,
         "seconds": round(hub_seconds, 2),
         "phases": {k: round(v, 2) for k, v in phases.items()},
         "orders_per_second": round(args.orders / hub_seconds, 1),
