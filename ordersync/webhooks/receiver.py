@@ -84,6 +84,10 @@ class Receiver:
             Route("/health", self._health, methods=["GET"]),
         ])
 
+    def close(self) -> None:
+        """Stop the coalescer's thread (notices still pending are left to the poll)."""
+        self.coalescer.close()
+
     @property
     def counts(self) -> dict[str, int]:
         """Notifications by outcome, emits (at once or trailing), and connections pending."""
