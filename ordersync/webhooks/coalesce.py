@@ -5,9 +5,12 @@ cancel the rest at once).
 A notice for a connection without an emit in the last ``gap`` seconds is emitted at once, in
 the caller (its failure raises, so the receiver answers 503 and the platform retries). A notice
 within ``gap`` of the last emit only marks the connection *pending*: one trailing emit follows
-when the gap has passed, after ``busy(connection)`` says no run of it is under way (checked
-again every ``recheck`` seconds while it is). A trailing emit that fails stays pending and is
-retried every ``retry`` seconds (logged once per failing spell). ``gap`` 0 emits every notice.
+when the gap has passed, once ``busy(connection)`` says no run of it is under way (checked
+again every ``recheck`` seconds while it is). ``busy`` is asked before an emit at once too: a
+run under way may have read the webshop before the notice, and a new run would be cancelled,
+so the notice is held pending instead. A ``busy`` that fails counts as not busy. A trailing
+emit that fails stays pending and is retried every ``retry`` seconds (logged once per failing
+spell). ``gap`` 0 emits every notice at once and never asks ``busy``.
 
 Trailing emits are made by ``run_due()``: a daemon thread calls it when ``background`` (started
 with the first pending notice); tests call it themselves with a fake ``clock``.
@@ -75,6 +78,16 @@ class Coalescer:
                 self._start()
                 return False
             previous, state.last_emit = state.last_emit, now  # later notices coalesce
+        if self.gap > 0 and self._busy(connection):
+            with self._lock:
+                if state.last_emit == now:
+                    state.last_emit = previous
+                held = now + self.recheck
+                state.due = min(state.due, held) if state.pending is not None else held
+                state.pending = note
+                self.counts["coalesced"] += 1
+                self._start()
+            return False
         try:
             self.emit(connection, note)
         except Exception:
@@ -103,14 +116,17 @@ class Coalescer:
             dues = [s.due for s in self._states.values() if s.pending is not None]
             return max(0.0, min(dues) - self.clock()) if dues else None
 
-    def _trail(self, connection: str) -> None:
-        state = self._states[connection]
+    def _busy(self, connection: str) -> bool:
         try:
-            busy = self.busy(connection)
+            return self.busy(connection)
         except Exception as exc:  # the emit decides; a run it collides with is only cancelled
             log.warning("could not tell whether %s is running (%s); notifying it anyway",
                         connection, type(exc).__name__)
-            busy = False
+            return False
+
+    def _trail(self, connection: str) -> None:
+        state = self._states[connection]
+        busy = self._busy(connection)
         with self._lock:
             if busy:
                 state.due = self.clock() + self.recheck

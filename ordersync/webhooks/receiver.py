@@ -4,9 +4,10 @@
 a valid ``X-Shopify-Hmac-Sha256`` for that shop's secret, else 401 (nothing else is read). A
 ``X-Shopify-Webhook-Id`` seen before is answered 200 and dropped (Shopify retries a delivery
 with the same id). Each order connection the notification concerns is passed to the
-``Coalescer`` (``coalesce``): emitted at once when it had no emit in the last ``gap`` seconds
-(if that ``emit`` fails the answer is 503, so Shopify retries), else accepted and emitted once
-when the gap has passed (``gap`` 0: every notice is emitted at once). ``GET /health`` answers
+``Coalescer`` (``coalesce``, in a worker thread: it may ask the Prefect API): emitted at once
+when it had no emit in the last ``gap`` seconds and no run is under way (if that ``emit`` fails
+the answer is 503, so Shopify retries), else accepted and emitted once when the gap has passed
+and the run has ended (``gap`` 0: every notice is emitted at once). ``GET /health`` answers
 200 with the counts, ``coalesced`` notices and connections ``pending`` a trailing emit included.
 Secrets are never logged; logs name the shop, topic and webhook id only.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -126,7 +128,7 @@ class Receiver:
         passed: list[str] = []
         try:
             for connection in connections:
-                now = self.coalescer.submit(connection, note)
+                now = await run_in_threadpool(self.coalescer.submit, connection, note)
                 passed.append(connection if now else f"{connection} (coalesced)")
         except Exception as exc:  # the platform retries; the poll remains the safety net
             log.error("notification %s (%s) not passed on: %s", ident, topic,

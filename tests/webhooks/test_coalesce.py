@@ -85,7 +85,7 @@ def test_connections_are_coalesced_independently(emitted, clock):
 
 
 def test_a_trailing_emit_waits_while_the_connection_is_busy(emitted, clock):
-    running = {"bol-shop"}
+    running = set()
     asked = []
 
     def busy(connection):
@@ -94,17 +94,44 @@ def test_a_trailing_emit_waits_while_the_connection_is_busy(emitted, clock):
 
     co = coalescer(emitted, clock, busy=busy, recheck=2.0)
     co.submit("bol-shop", note(1))
+    running.add("bol-shop")  # the run it triggered
     co.submit("bol-shop", note(2))
-    assert asked == []  # the notice at once does not ask
+    assert len(asked) == 1  # asked before the emit at once, not for the coalesced one
     clock.now += 15
     assert co.run_due() == pytest.approx(2.0)
     clock.now += 2
     co.run_due()
-    assert emitted == [("bol-shop", "1")] and co.pending() == 1 and len(asked) == 2
+    assert emitted == [("bol-shop", "1")] and co.pending() == 1 and len(asked) == 3
     running.clear()
     clock.now += 2
     assert co.run_due() is None
     assert emitted == [("bol-shop", "1"), ("bol-shop", "2")] and co.pending() == 0
+
+
+def test_a_notice_while_a_run_is_under_way_is_held_until_it_ends(emitted, clock):
+    """A run under way (e.g. the scheduled poll) may have read the webshop before the notice,
+    and a run triggered now would be cancelled at once: the notice waits for it instead."""
+    running = {"bol-shop"}
+    co = coalescer(emitted, clock, busy=lambda c: c in running, recheck=2.0)
+    assert co.submit("bol-shop", note(1)) is False
+    assert co.submit("amazon-shop", note(2)) is True
+    assert co.submit("bol-shop", note(3)) is False
+    assert emitted == [("amazon-shop", "2")] and co.pending() == 1
+    assert co.run_due() == pytest.approx(2.0)
+    clock.now += 2
+    co.run_due()
+    assert co.pending() == 1
+    running.clear()
+    clock.now += 2
+    assert co.run_due() is None
+    assert emitted == [("amazon-shop", "2"), ("bol-shop", "3")]
+    assert co.counts == {"emitted": 2, "coalesced": 2}
+
+
+def test_gap_zero_never_asks_whether_busy(emitted, clock):
+    co = coalescer(emitted, clock, gap=0, busy=lambda c: True)
+    assert co.submit("bol-shop", note(1)) and co.submit("bol-shop", note(2))
+    assert len(emitted) == 2
 
 
 def test_a_busy_check_that_fails_does_not_hold_the_notice(emitted, clock, caplog):
