@@ -2,7 +2,7 @@
 shipment confirmed, with polling only and with Shopify notifications.
 
     ./run bench latency [--orders 300] [--duration 120] [--interval 30] [--ship-after 20]
-                        [--modes polling,notify-cancel,notify-enqueue]
+                        [--modes polling,notify-cancel,notify-enqueue] [--coalesce-seconds 15]
 
 Buyers place ``--orders`` bol.com orders at random times over ``--duration`` seconds; the
 merchant fulfils each (with a PostNL code) at a random time up to ``--ship-after`` seconds
@@ -16,7 +16,9 @@ webhooks (real HTTP, signed) to the real receiver (``ordersync.webhooks.receiver
 starts a cycle at once instead of a Prefect event + automation + worker (in-process: the
 Prefect hop is not in these figures). ``notify-cancel`` drops a trigger that arrives while a
 cycle runs, as prefect.yaml's ``collision_strategy: CANCEL_NEW`` does; ``notify-enqueue``
-runs one more cycle after it (``ENQUEUE``, coalesced). bol.com sends no order notifications
+runs one more cycle after it (``ENQUEUE``, coalesced). The receiver coalesces notices per
+connection as ``ordersync webhooks serve`` does (``--coalesce-seconds``, 0: a trigger per
+notice), with "busy" meaning a cycle is running. bol.com sends no order notifications
 here, so (a) waits for the schedule in every mode. A watcher samples the twins every 0.1 s.
 Last line: JSON.
 """
@@ -44,6 +46,7 @@ from ordersync.sandbox.shopify.twin import WEBHOOK_SECRET  # noqa: E402
 from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
 from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
 from ordersync.store import Store  # noqa: E402
+from ordersync.webhooks.coalesce import DEFAULT_GAP  # noqa: E402
 from ordersync.webhooks.receiver import Receiver, ShopRoute  # noqa: E402
 from ordersync.webhooks.register import register_shopify, shopify_client  # noqa: E402
 
@@ -105,7 +108,9 @@ def run_mode(mode: str, args) -> dict:
         if mode != "polling":
             route = ShopRoute("sandbox.myshopify.com", SecretStr(WEBHOOK_SECRET),
                               {"sandbox": "bolcom"})
-            receiver = Receiver([route], lambda connection, note: driver.trigger())
+            receiver = Receiver([route], lambda connection, note: driver.trigger(),
+                                gap=args.coalesce_seconds,
+                                busy=lambda connection: driver.running)
             served = ServedApp(receiver.app).start()
             with shopify_client(stack.shopify_url, SHOP_TOKEN) as client:
                 register_shopify(client, served.url + "/webhooks/shopify")
@@ -148,6 +153,7 @@ def run_mode(mode: str, args) -> dict:
         if served is not None:
             shop.webhooks.stop()
             served.stop()
+            receiver.close()
         store.dispose()
     to_shop = [in_shop[o][0] - placed[o] for o in in_shop]
     to_marketplace = [confirmed[o] - fulfilled[o] for o in confirmed]
@@ -160,13 +166,15 @@ def run_mode(mode: str, args) -> dict:
         "cycle_s": figures(driver.cycles) if driver.cycles else None,
         "notifications_triggered": driver.triggered,
         "triggers_dropped_while_running": driver.dropped,
+        "notices_coalesced": receiver.counts["coalesced"] if served is not None else 0,
     }
     a, b = result["order_to_webshop_s"], result["fulfilment_to_marketplace_s"]
     print(f"{mode:>15}: order->webshop p50 {a and a['p50']} s p95 {a and a['p95']} s | "
           f"fulfilment->bol.com p50 {b and b['p50']} s p95 {b and b['p95']} s | "
           f"{len(confirmed)}/{args.orders} confirmed, {len(driver.cycles)} cycles "
           f"(mean {result['cycle_s'] and result['cycle_s']['mean']} s), "
-          f"{driver.triggered} triggers, {driver.dropped} dropped", flush=True)
+          f"{driver.triggered} triggers, {driver.dropped} dropped, "
+          f"{result['notices_coalesced']} notices coalesced", flush=True)
     return result
 
 
@@ -180,11 +188,14 @@ def main() -> None:
     parser.add_argument("--ship-after", type=float, default=20.0,
                         help="the merchant fulfils up to this many s after the order shows")
     parser.add_argument("--modes", default="polling,notify-cancel,notify-enqueue")
+    parser.add_argument("--coalesce-seconds", type=float, default=DEFAULT_GAP,
+                        help="the receiver's coalescing gap (0: every notice triggers)")
     args = parser.parse_args()
     print(f"{args.orders} orders over {args.duration:g} s, cycle every {args.interval:g} s, "
           f"fulfilled 1-{args.ship_after:g} s after they show in the shop (in-process driver)")
     results = [run_mode(mode, args) for mode in args.modes.split(",")]
     print(json.dumps({"interval_s": args.interval, "orders": args.orders,
+                      "coalesce_s": args.coalesce_seconds,
                       "duration_s": args.duration, "driver": "in-process",
                       "modes": {r.pop("mode"): r for r in results}}))
 

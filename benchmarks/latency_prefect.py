@@ -3,6 +3,7 @@ deployed with its automations, a process worker, the webhook receiver and the tw
 
     ./run bench latency_prefect [--orders 20] [--gap 15] [--interval 3600]
                                 [--worker-query-seconds 10] [--no-notifications]
+                                [--coalesce-seconds 15]
 
 The orders are placed on bol.com and brought into the shop by one order-sync run started by
 hand; then the merchant fulfils them one at a time, ``--gap`` seconds apart, and the time until
@@ -12,7 +13,8 @@ an hour, so the poll does not interfere); without, from the schedule alone (give
 ``--interval``). What the figures include: the twin's webhook delivery, the receiver, the
 Prefect event and automation, the worker noticing the run (it polls every
 ``--worker-query-seconds``, Prefect's default 10), the flow run's process start and the
-run itself. Last line: JSON.
+run itself, and the receiver's coalescing (``--coalesce-seconds``, as ``ordersync webhooks
+serve``). Last line: JSON.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=3600.0)
     parser.add_argument("--worker-query-seconds", type=float, default=10.0)
     parser.add_argument("--no-notifications", dest="notifications", action="store_false")
+    parser.add_argument("--coalesce-seconds", type=float, default=15.0,
+                        help="the receiver's coalescing gap (0: every notice runs)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="latency-prefect-"))
     os.environ["ORDERSYNC_DATABASE_URL"] = f"sqlite:///{home / 'ordersync.db'}"
@@ -84,7 +88,7 @@ def main() -> None:
         server.deploy()
         server.set_interval(SCHEDULED, args.interval)
         if args.notifications:
-            receiver = build_receiver()
+            receiver = build_receiver(args.coalesce_seconds)
             served = ServedApp(receiver.app).start()
             with shopify_client(stack.shopify_url, SHOP_TOKEN) as client:
                 register_shopify(client, served.url + "/webhooks/shopify")
@@ -112,9 +116,11 @@ def main() -> None:
         if served is not None:
             stack.shopify.webhooks.stop()
             served.stop()
+            receiver.close()
         server.stop()
         stack.stop()
     result = {"notifications": args.notifications, "orders": len(latencies),
+              "coalesce_s": args.coalesce_seconds,
               "interval_s": args.interval, "worker_query_seconds": args.worker_query_seconds,
               "fulfilment_to_marketplace_s": {
                   "p50": round(percentile(latencies, 50), 2),

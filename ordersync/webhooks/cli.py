@@ -8,7 +8,8 @@ import logging
 
 import uvicorn
 
-from ordersync.webhooks.prefect_events import prefect_emitter
+from ordersync.webhooks.coalesce import DEFAULT_GAP
+from ordersync.webhooks.prefect_events import prefect_busy, prefect_emitter
 from ordersync.webhooks.receiver import Receiver
 from ordersync.webhooks.register import register_shopify, shopify_client
 from ordersync.webhooks.routes import load_connection, order_sync_deployments, shop_routes
@@ -23,25 +24,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                              "Prefect events that run the connections' order-sync)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8470)
+    serve.add_argument("--coalesce-seconds", type=float, default=DEFAULT_GAP,
+                       help="notices for a connection within this long of its last run "
+                       "trigger make one more trigger once it has passed and no run of it is "
+                       f"under way (default {DEFAULT_GAP:g}; 0: every notice triggers a run)")
     register = verbs.add_parser("register", help="subscribe the receiver to every Shopify "
                                 "shop of the deployed order connections (idempotent)")
     register.add_argument("--address", required=True,
                           help="the receiver's public base URL, e.g. https://hub.example")
 
 
-def build_receiver() -> Receiver:
+def build_receiver(coalesce_seconds: float = DEFAULT_GAP) -> Receiver:
     deployments = order_sync_deployments()
     routes = shop_routes(sorted(deployments))
     if not routes:
         raise ValueError("no order connection has a Shopify shop with a Secret block "
                          "shopify-webhook-<shop> (the app's client secret)")
-    return Receiver(routes, prefect_emitter(deployments))
+    return Receiver(routes, prefect_emitter(deployments), gap=coalesce_seconds,
+                    busy=prefect_busy(deployments))
 
 
 def run_webhooks(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.webhooks_command == "serve":
-        receiver = build_receiver()
+        if args.coalesce_seconds < 0:
+            raise ValueError("--coalesce-seconds must be 0 or more")
+        receiver = build_receiver(args.coalesce_seconds)
         for route in receiver.routes.values():
             print(f"accepting {route.domain} -> {', '.join(sorted(route.connections))}")
         uvicorn.run(receiver.app, host=args.host, port=args.port, log_level="warning",

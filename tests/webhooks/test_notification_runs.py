@@ -2,7 +2,8 @@
 fulfilment to the receiver (subscribed by ``register_shopify``), which emits the event that the
 ``ordersync-run-on-notification`` automation turns into a run of the connection's order-sync
 deployment. No worker: the run only has to exist (scheduled), with the deployment's own
-parameters."""
+parameters; the twin's second notice for the same fulfilment is coalesced and waits, since that
+run is due and not started (``prefect_busy``)."""
 
 from __future__ import annotations
 
@@ -79,12 +80,16 @@ def test_a_fulfilment_notification_runs_the_connections_deployment(deployment):
         order = stack.shopify.create_order({"order": {
             "line_items": [{"title": "x", "quantity": 1}], "source_identifier": "bolcom:N1"}})
         stack.shopify.complete(order["id"], "3SABCD1234567", "PostNL")
-        wait_for(lambda: receiver.counts["emitted"] >= 2, "the receiver to emit")
+        wait_for(lambda: receiver.counts["emitted"] >= 1, "the receiver to emit")
         found = wait_for(lambda: runs(deployment_id), "the automation's run")
         assert found[0].parameters == {"connection": CONNECTION}
+        wait_for(lambda: receiver.counts["coalesced"] >= 1, "the second notice")
+        assert receiver.counts["pending"] == 1
+        assert receiver.coalescer.busy(CONNECTION)  # the run is due, waiting for a worker
     finally:
         stack.shopify.webhooks.stop()
         served.stop()
+        receiver.close()
 
 
 def test_a_deployment_whose_connection_block_is_gone_does_not_stop_the_receiver(
@@ -109,3 +114,26 @@ def test_a_deployment_whose_connection_block_is_gone_does_not_stop_the_receiver(
     finally:
         with get_client(sync_client=True) as client:
             client.delete_deployment(stale)
+
+
+def test_busy_means_a_run_under_way_or_due_not_one_scheduled_for_later(deployment):
+    from datetime import UTC, datetime, timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Completed, Running, Scheduled
+
+    from ordersync.webhooks.prefect_events import prefect_busy
+
+    _, deployment_id = deployment
+    busy = prefect_busy({CONNECTION: deployment_id})
+    assert not busy(CONNECTION)
+    with get_client(sync_client=True) as client:
+        client.create_flow_run_from_deployment(deployment_id, state=Scheduled(
+            scheduled_time=datetime.now(UTC) + timedelta(hours=1)))
+        assert not busy(CONNECTION)
+        run = client.create_flow_run_from_deployment(deployment_id)
+        assert busy(CONNECTION)  # due now, waiting for a worker
+        client.set_flow_run_state(run.id, Running(), force=True)
+        assert busy(CONNECTION)
+        client.set_flow_run_state(run.id, Completed(), force=True)
+        assert not busy(CONNECTION)
