@@ -2,7 +2,7 @@
 shipment confirmed, with polling only and with Shopify notifications.
 
     ./run bench latency [--orders 300] [--duration 120] [--interval 30] [--ship-after 20]
-                        [--modes polling,notify-cancel,notify-enqueue] [--coalesce-seconds 15]
+                        [--modes polling,notify-cancel,notify-enqueue] [--coalesce-seconds 5]
 
 Buyers place ``--orders`` bol.com orders at random times over ``--duration`` seconds; the
 merchant fulfils each (with a PostNL code) at a random time up to ``--ship-after`` seconds

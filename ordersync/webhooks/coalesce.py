@@ -33,7 +33,7 @@ Emit = Callable[[str, Notification], None]
 Busy = Callable[[str], bool]
 """connection name -> whether a run of its order sync is under way (or due and waiting)."""
 
-DEFAULT_GAP = 15.0
+DEFAULT_GAP = 5.0  # with the busy check, only bounds a connection to one run per 5 s
 
 
 def never_busy(connection: str) -> bool:
