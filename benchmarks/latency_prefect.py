@@ -3,7 +3,7 @@ deployed with its automations, a process worker, the webhook receiver and the tw
 
     ./run bench latency_prefect [--orders 20] [--gap 15] [--interval 3600]
                                 [--worker-query-seconds 10] [--no-notifications]
-                                [--coalesce-seconds 15]
+                                [--coalesce-seconds 5]
 
 The orders are placed on bol.com and brought into the shop by one order-sync run started by
 hand; then the merchant fulfils them one at a time, ``--gap`` seconds apart, and the time until
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=3600.0)
     parser.add_argument("--worker-query-seconds", type=float, default=10.0)
     parser.add_argument("--no-notifications", dest="notifications", action="store_false")
-    parser.add_argument("--coalesce-seconds", type=float, default=15.0,
+    parser.add_argument("--coalesce-seconds", type=float, default=5.0,
                         help="the receiver's coalescing gap (0: every notice runs)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="latency-prefect-"))

@@ -76,12 +76,13 @@ class LocalPrefect:
         ``logs/<name>.log``, ``stop()`` ends it."""
         return self._spawn(name, args)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str],
+               extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         log_dir = self.log_dir or self.home / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(args, env={**self.env, **(extra_env or {})}, cwd=PROJECT_ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(proc)
         return proc
 
@@ -129,12 +130,17 @@ class LocalPrefect:
         deploys each connection on it)."""
         self.run_cli("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
 
-    def start_worker(self, name: str = "worker", limit: int | None = None) -> subprocess.Popen:
+    def start_worker(self, name: str = "worker", limit: int | None = None,
+                     query_seconds: float | None = None) -> subprocess.Popen:
         """A process worker on the pool (its log: ``<name>.log``); ``limit`` caps the flow
-        runs it runs at once (each is a process of its own)."""
+        runs it runs at once (each is a process of its own); ``query_seconds`` is how often it
+        asks for runs to start (``PREFECT_WORKER_QUERY_SECONDS``, Prefect's default 10 s:
+        what a notification-triggered run waits for before it starts)."""
+        extra = ({"PREFECT_WORKER_QUERY_SECONDS": f"{query_seconds:g}"}
+                 if query_seconds is not None else {})
         return self._spawn(name, self._prefect() + [
             "worker", "start", "--pool", WORK_POOL, "--type", "process", "--name",
-            self.worker_name(name)] + (["--limit", str(limit)] if limit else []))
+            self.worker_name(name)] + (["--limit", str(limit)] if limit else []), extra)
 
     def worker_name(self, name: str) -> str:
         return f"ordersync-{name}-{os.getpid()}"
