@@ -101,8 +101,12 @@ class Coalescer:
 
     def pending(self) -> int:
         """How many connections wait for a trailing emit."""
+        return len(self.pending_connections())
+
+    def pending_connections(self) -> list[str]:
+        """The connections waiting for a trailing emit, by name."""
         with self._lock:
-            return sum(s.pending is not None for s in self._states.values())
+            return sorted(c for c, s in self._states.items() if s.pending is not None)
 
     def run_due(self) -> float | None:
         """Make the trailing emits that are due; the seconds until the next one is due, or

@@ -76,7 +76,7 @@ def test_connections_are_coalesced_independently(emitted, clock):
     assert co.submit("bol-shop", note(1)) and co.submit("amazon-shop", note(2))
     clock.now += 10
     assert not co.submit("bol-shop", note(3))
-    assert co.pending() == 1
+    assert co.pending() == 1 and co.pending_connections() == ["bol-shop"]
     clock.now += 5
     assert co.submit("amazon-shop", note(4))  # its last emit was 15 s ago
     co.run_due()

@@ -84,7 +84,8 @@ def test_a_fulfilment_notification_runs_the_connections_deployment(deployment):
         found = wait_for(lambda: runs(deployment_id), "the automation's run")
         assert found[0].parameters == {"connection": CONNECTION}
         wait_for(lambda: receiver.counts["coalesced"] >= 1, "the second notice")
-        assert receiver.counts["pending"] == 1
+        # the shop's other connections on the shared server (other tests') may wait too
+        assert CONNECTION in receiver.coalescer.pending_connections()
         assert receiver.coalescer.busy(CONNECTION)  # the run is due, waiting for a worker
     finally:
         stack.shopify.webhooks.stop()
