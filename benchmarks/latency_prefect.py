@@ -34,6 +34,7 @@ from ordersync.sandbox.common import ServedApp  # noqa: E402
 from ordersync.sandbox.shopify.twin import WEBHOOK_SECRET  # noqa: E402
 from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
 from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
+from ordersync.webhooks.coalesce import DEFAULT_GAP  # noqa: E402
 from ordersync.webhooks.register import register_shopify, shopify_client  # noqa: E402
 
 SCHEDULED = ["order-sync", "order-sync-amazon", "stock-sync", "shop-import"]
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=3600.0)
     parser.add_argument("--worker-query-seconds", type=float, default=10.0)
     parser.add_argument("--no-notifications", dest="notifications", action="store_false")
-    parser.add_argument("--coalesce-seconds", type=float, default=5.0,
+    parser.add_argument("--coalesce-seconds", type=float, default=DEFAULT_GAP,
                         help="the receiver's coalescing gap (0: every notice runs)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="latency-prefect-"))

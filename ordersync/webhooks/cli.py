@@ -8,6 +8,7 @@ import logging
 
 import uvicorn
 
+from ordersync.blocks.credentials import ShopifyCredentials
 from ordersync.webhooks.coalesce import DEFAULT_GAP
 from ordersync.webhooks.prefect_events import prefect_busy, prefect_emitter
 from ordersync.webhooks.receiver import Receiver
@@ -59,9 +60,8 @@ def run_webhooks(args) -> int:
     shops = {}
     for name in sorted(order_sync_deployments()):
         block = load_connection(name)
-        webshop = block.webshop if block is not None else None
-        if getattr(webshop, "_block_type_slug", "") == "shopify-credentials":
-            shops[webshop.shop] = webshop
+        if block is not None and isinstance(block.webshop, ShopifyCredentials):
+            shops[block.webshop.shop] = block.webshop
     for shop, block in shops.items():
         base = block.base_url or f"https://{shop}.myshopify.com"
         with shopify_client(base, block.access_token.get_secret_value()) as client:

@@ -71,22 +71,15 @@ class Coalescer:
             now = self.clock()
             recent = state.last_emit is not None and now - state.last_emit < self.gap
             if state.pending is not None or recent:
-                if state.pending is None:
-                    state.due = state.last_emit + self.gap
-                state.pending = note
-                self.counts["coalesced"] += 1
-                self._start()
+                self._hold(state, note, state.due if state.pending is not None
+                           else state.last_emit + self.gap)
                 return False
             previous, state.last_emit = state.last_emit, now  # later notices coalesce
         if self.gap > 0 and self._busy(connection):
             with self._lock:
                 if state.last_emit == now:
                     state.last_emit = previous
-                held = now + self.recheck
-                state.due = min(state.due, held) if state.pending is not None else held
-                state.pending = note
-                self.counts["coalesced"] += 1
-                self._start()
+                self._hold(state, note, now + self.recheck)
             return False
         try:
             self.emit(connection, note)
@@ -98,6 +91,14 @@ class Coalescer:
         with self._lock:
             self.counts["emitted"] += 1
         return True
+
+    def _hold(self, state: _State, note: Notification, due: float) -> None:
+        """Keep ``note`` pending for a trailing emit by ``due`` (or sooner, if one already
+        is); called with the lock held."""
+        state.due = min(state.due, due) if state.pending is not None else due
+        state.pending = note
+        self.counts["coalesced"] += 1
+        self._start()
 
     def pending(self) -> int:
         """How many connections wait for a trailing emit."""

@@ -32,7 +32,6 @@ from ordersync.webhooks import shopify
 from ordersync.webhooks.coalesce import Busy, Coalescer, Emit, never_busy
 from ordersync.webhooks.shopify import Notification
 
-__all__ = ["Emit", "Receiver", "SeenIds", "ShopRoute"]
 log = logging.getLogger("ordersync.webhooks")
 
 
