@@ -70,6 +70,29 @@ def twin_stats(fleet: Fleet) -> dict[str, int]:
     return {"requests": requests, "throttled_429": throttled}
 
 
+def shop_tally(fleet: Fleet, served: set[str]) -> dict[str, int]:
+    """Placed orders by how often they are in their own shop: once, missing (split by
+    whether their connection has completed a run yet), more than once, or in another shop;
+    a missing order of a connection that never ran is a late one, a duplicate is a bug."""
+    tally = Counter({"once": 0, "missing_never_ran": 0, "missing_after_a_run": 0,
+                     "duplicate": 0, "in_another_shop": 0})
+    placed = fleet.placed()
+    for key, counts in fleet.in_shops().items():
+        member = placed[key]
+        n = counts[member.shop]
+        if n == 1:
+            tally["once"] += 1
+        elif n > 1:
+            tally["duplicate"] += 1
+        elif f"order-sync-{member.name}" in served:
+            tally["missing_after_a_run"] += 1
+        else:
+            tally["missing_never_ran"] += 1
+        if any(c for s, c in counts.items() if s != member.shop):
+            tally["in_another_shop"] += 1
+    return dict(tally)
+
+
 def run_case(workers: int, connections: int, args: argparse.Namespace) -> dict:
     home = Path(tempfile.mkdtemp(prefix=f"scale-{workers}w-{connections}c-"))
     with throwaway_database(args.admin_url, "ordersync_bench_prefect") as prefect_db, \
@@ -116,6 +139,8 @@ def run_case(workers: int, connections: int, args: argparse.Namespace) -> dict:
                        for k, u in (("prefect", prefect_db), ("hub", hub_db))}
                 hub_problems = fleet.hub_problems(hub_db)
                 shop_problems = fleet.shop_problems()
+                served = {r["deployment"] for r in runs if r["state_type"] == "COMPLETED"}
+                tally = shop_tally(fleet, served)
                 by_worker = {w: len(ids) for w, ids in run.runs_by_worker().items()}
                 log_problems = {k: len(v) for k, v in run.log_problems().items()}
         finally:
@@ -152,6 +177,7 @@ def run_case(workers: int, connections: int, args: argparse.Namespace) -> dict:
         "twins": twin_stats(fleet), "runs_by_worker": by_worker,
         "problems": {"hub": len(hub_problems), "shops": len(shop_problems),
                      "logs": log_problems},
+        "orders_in_shops": tally,
     }
 
 
@@ -179,7 +205,8 @@ def main() -> None:
                   f"{case['run_time_s_p50']} s, CPU {case['cpu_s']}, DB {case['db']} "
                   f"(peak {case['db_peak_backends']} connections), API {case['api_ms']} ms, "
                   f"twins {case['twins']}, by worker {case['runs_by_worker']}, "
-                  f"starved {len(case['starved'])}, problems {case['problems']}",
+                  f"starved {len(case['starved'])}, problems {case['problems']}, "
+                  f"orders in shops {case['orders_in_shops']}",
                   flush=True)
     print(json.dumps({"benchmark": "scale_out", "cases": cases}))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -48,7 +48,8 @@ MAX_QUANTITY = 1_000_000  # per line; well inside a 32-bit INTEGER, and total st
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Unicode category Cc (U+0000-001F, U+007F-009F) but tab, LF and CR, and Cs (surrogates)
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class LimitError(ValueError):
@@ -61,11 +62,8 @@ class LimitError(ValueError):
 
 def bad_char(value: str) -> str | None:
     """The first character the store must not get (NUL, control, lone surrogate), or None."""
-    for char in value:
-        category = unicodedata.category(char)
-        if (category == "Cc" and char not in _ALLOWED_CONTROLS) or category == "Cs":
-            return char
-    return None
+    found = _BAD_CHAR.search(value)
+    return found.group() if found else None
 
 
 def check_text(value: str | None, what: str, max_len: int) -> None:
@@ -101,8 +99,13 @@ def check_moment(value: datetime, what: str) -> None:
 def check_address(address: Address | None, what: str) -> None:
     if address is None:
         return
-    for f in fields(Address):
-        check_text(getattr(address, f.name), f"{what}.{f.name}", MAX_ADDRESS_FIELD)
+    for name in _ADDRESS_FIELDS:
+        value = getattr(address, name)
+        if value is not None:
+            check_text(value, f"{what}.{name}", MAX_ADDRESS_FIELD)
+
+
+_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 
 
 def check_line(line: OrderLine, what: str) -> None:
@@ -152,12 +155,9 @@ def printable(value: Any, max_len: int = 2000) -> str:
     escaped, cut to ``max_len``."""
     text = value if isinstance(value, str) else str(value)
     if bad_char(text) is not None:
-        text = "".join(
-            c.encode("unicode_escape", "backslashreplace").decode("ascii")
-            if unicodedata.category(c) in ("Cc", "Cs") and c not in _ALLOWED_CONTROLS
-            else c
-            for c in text
-        )
+        text = _BAD_CHAR.sub(
+            lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"),
+            text)
     return text if len(text) <= max_len else text[: max_len - 1] + "…"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -52,10 +52,13 @@ class OrderRecord:
         )
 
 
+_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))  # all plain strings: no deep copy
+
+
 def address_to_json(address: Address | None) -> dict[str, Any] | None:
     if address is None:
         return None
-    return {k: v for k, v in asdict(address).items() if v is not None}
+    return {k: v for k in _ADDRESS_FIELDS if (v := getattr(address, k)) is not None}
 
 
 def address_from_json(data: dict[str, Any] | None) -> Address | None:
