@@ -290,3 +290,29 @@ def test_a_push_with_a_bad_signature_is_refused_and_not_emitted(connector, twin)
         assert receiving.receiver.counts["rejected"] == 10
     finally:
         receiving.close()
+
+
+def test_routes_fetch_each_bolcom_connections_keys_with_its_credentials(twin):
+    from ordersync.blocks.connection import OrderConnection
+    from ordersync.blocks.credentials import (
+        AmazonCredentials,
+        BolcomCredentials,
+        ShopifyCredentials,
+    )
+    from ordersync.webhooks.routes import bolcom_accounts
+
+    shop = ShopifyCredentials(shop="sandbox", access_token="shpat_x")
+    market = BolcomCredentials(client_id=CLIENT_ID, client_secret=SECRET, api_url=twin.url,
+                               login_url=twin.url, rate_limits=False)
+    amazon = AmazonCredentials(client_id="a", client_secret="b", refresh_token="c",
+                               seller_id="d")
+    accounts = bolcom_accounts({
+        CONNECTION: OrderConnection(marketplace=market, webshop=shop),
+        "amazon-shop": OrderConnection(marketplace=amazon, webshop=shop)})
+    assert accounts is not None and accounts.connections == {CONNECTION}
+    keys = accounts.keys(CONNECTION)
+    signed = b'{"event": {}}'
+    assert list(keys) == ["0"]
+    assert bolcom.verify(signed, twin.push.sign(signed), keys)
+    assert bolcom_accounts({"amazon-shop": OrderConnection(marketplace=amazon,
+                                                           webshop=shop)}) is None
