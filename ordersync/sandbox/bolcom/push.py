@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -61,6 +62,21 @@ SUBSCRIPTION_TYPES = ("WEBHOOK", "GCP_PUBSUB", "AWS_SQS")
 KEY_ID = "0"
 RETAILER_ID = 1234567
 SETTLED = ("SUCCESS", "FAILURE", "TIMEOUT")
+
+
+class AnyId(Convertor[str]):
+    """A path parameter of any characters, line breaks and slashes included."""
+
+    regex = "(?s:.+)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("any_id", AnyId())
 
 
 def retry_delays(window: float, attempts: int = DELIVERY_ATTEMPTS) -> list[float]:
@@ -255,10 +271,13 @@ class PushRoutes:
             ("/retailer/subscriptions", self._subscriptions, ["GET"]),
             ("/retailer/subscriptions", self._subscribe, ["POST"]),
             ("/retailer/subscriptions/signature-keys", self._signature_keys, ["GET"]),
-            ("/retailer/subscriptions/test/{subscription_id}", self._test_push, ["POST"]),
-            ("/retailer/subscriptions/{subscription_id}", self._subscription, ["GET"]),
-            ("/retailer/subscriptions/{subscription_id}", self._resubscribe, ["PUT"]),
-            ("/retailer/subscriptions/{subscription_id}", self._unsubscribe, ["DELETE"]),
+            # any id (slashes, line breaks) is an id: unknown ones are 404 or a failed process
+            ("/retailer/subscriptions/test/{subscription_id:any_id}", self._test_push,
+             ["POST"]),
+            ("/retailer/subscriptions/{subscription_id:any_id}", self._subscription, ["GET"]),
+            ("/retailer/subscriptions/{subscription_id:any_id}", self._resubscribe, ["PUT"]),
+            ("/retailer/subscriptions/{subscription_id:any_id}", self._unsubscribe,
+             ["DELETE"]),
             ("/_sandbox/bolcom/pushes", self._ctl_pushes, ["GET"]),
         ]
 
