@@ -12,10 +12,17 @@ from ordersync.blocks.credentials import ShopifyCredentials
 from ordersync.webhooks.coalesce import DEFAULT_GAP
 from ordersync.webhooks.prefect_events import prefect_busy, prefect_emitter
 from ordersync.webhooks.receiver import Receiver
-from ordersync.webhooks.register import register_shopify, shopify_client
-from ordersync.webhooks.routes import load_connection, order_sync_deployments, shop_routes
+from ordersync.webhooks.register import register_bolcom, register_shopify, shopify_client
+from ordersync.webhooks.routes import (
+    bolcom_accounts,
+    bolcom_credentials,
+    load_connections,
+    order_sync_deployments,
+    shop_routes,
+)
 
 PATH = "/webhooks/shopify"
+BOLCOM_PATH = "/webhooks/bolcom/{connection}"
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -30,19 +37,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        "trigger make one more trigger once it has passed and no run of it is "
                        f"under way (default {DEFAULT_GAP:g}; 0: every notice triggers a run)")
     register = verbs.add_parser("register", help="subscribe the receiver to every Shopify "
-                                "shop of the deployed order connections (idempotent)")
+                                "shop and bol.com account of the deployed order connections "
+                                "(idempotent)")
     register.add_argument("--address", required=True,
                           help="the receiver's public base URL, e.g. https://hub.example")
 
 
 def build_receiver(coalesce_seconds: float = DEFAULT_GAP) -> Receiver:
     deployments = order_sync_deployments()
-    routes = shop_routes(sorted(deployments))
-    if not routes:
+    blocks = load_connections(sorted(deployments))
+    routes = shop_routes(sorted(deployments), blocks)
+    accounts = bolcom_accounts(blocks)
+    if not routes and accounts is None:
         raise ValueError("no order connection has a Shopify shop with a Secret block "
-                         "shopify-webhook-<shop> (the app's client secret)")
+                         "shopify-webhook-<shop> (the app's client secret), nor a bol.com "
+                         "marketplace (its process-status pushes)")
     return Receiver(routes, prefect_emitter(deployments), gap=coalesce_seconds,
-                    busy=prefect_busy(deployments))
+                    busy=prefect_busy(deployments), bolcom=accounts)
 
 
 def run_webhooks(args) -> int:
@@ -53,18 +64,25 @@ def run_webhooks(args) -> int:
         receiver = build_receiver(args.coalesce_seconds)
         for route in receiver.routes.values():
             print(f"accepting {route.domain} -> {', '.join(sorted(route.connections))}")
+        for name in sorted(receiver.bolcom.connections):
+            print(f"accepting bol.com pushes at {BOLCOM_PATH.format(connection=name)} -> {name}")
         uvicorn.run(receiver.app, host=args.host, port=args.port, log_level="warning",
                     access_log=False)
         return 0
-    address = args.address.rstrip("/") + PATH
+    public = args.address.rstrip("/")
+    address = public + PATH
+    blocks = load_connections(sorted(order_sync_deployments()))
     shops = {}
-    for name in sorted(order_sync_deployments()):
-        block = load_connection(name)
-        if block is not None and isinstance(block.webshop, ShopifyCredentials):
+    for block in blocks.values():
+        if isinstance(block.webshop, ShopifyCredentials):
             shops[block.webshop.shop] = block.webshop
     for shop, block in shops.items():
         base = block.base_url or f"https://{shop}.myshopify.com"
         with shopify_client(base, block.access_token.get_secret_value()) as client:
             created = register_shopify(client, address)
         print(f"{shop}: {', '.join(created) if created else 'already subscribed'}")
+    for name, credentials in bolcom_credentials(blocks).items():
+        with credentials.get_client() as connector:
+            done = register_bolcom(connector, public + BOLCOM_PATH.format(connection=name))
+        print(f"bol.com {name}: {done}")
     return 0

@@ -33,7 +33,8 @@ def resource_id(connection: str) -> str:
 
 
 def prefect_emitter(deployments: Mapping[str, UUID]) -> Emit:
-    """Emit ``ordersync.webshop.order.<what>`` for ``ordersync.connection.<name>``, with the
+    """Emit the notification's event (``ordersync.webshop.order.<what>``,
+    ``ordersync.marketplace.process.settled``) for ``ordersync.connection.<name>``, with the
     connection's order-sync deployment as the related ``deployment`` resource. The API URL
     in effect now is used from any thread (the server's handlers run outside this context).
     Prefect sends events in the background: a send that fails later is only logged by Prefect
@@ -53,7 +54,8 @@ def prefect_emitter(deployments: Mapping[str, UUID]) -> Emit:
                       "prefect.resource.name": connection},
             related=[{"prefect.resource.id": f"prefect.deployment.{deployments[connection]}",
                       "prefect.resource.role": "deployment"}],
-            payload={"topic": note.topic, "webshop_order_id": note.order_id},
+            payload={"topic": note.topic, "webshop_order_id": note.order_id,
+                     **({"process_id": note.process_id} if note.process_id else {})},
         )
 
     return emit

@@ -9,7 +9,15 @@ when it had no emit in the last ``gap`` seconds and no run is under way (if that
 the answer is 503, so Shopify retries), else accepted and emitted once when the gap has passed
 and the run has ended (``gap`` 0: every notice is emitted at once). ``GET /health`` answers
 200 with the counts, ``coalesced`` notices and connections ``pending`` a trailing emit included.
-Secrets are never logged; logs name the shop, topic and webhook id only.
+
+``POST /webhooks/bolcom/{connection}``: a bol.com push (PROCESS_STATUS) for the connection named
+in the URL; its ``Signature`` header must verify with that connection's bol.com signature keys
+(``BolcomAccounts``: cached, refreshed at most once a ``min_refresh`` on an unknown keyId; a key
+fetch that fails is 503), else 401. A settled process is passed to the ``Coalescer`` like a
+Shopify notice (dedup by connection, process and outcome: bol.com may push twice); other
+resources (the test push) are answered 200 and ignored.
+Secrets are never logged; logs name the shop, topic and webhook id, or the connection and
+process id, only.
 """
 
 from __future__ import annotations
@@ -17,8 +25,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
@@ -28,7 +37,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ordersync.webhooks import shopify
+from ordersync.connectors.bolcom.push_facts import SIGNATURE_HEADER
+from ordersync.webhooks import bolcom, shopify
 from ordersync.webhooks.coalesce import Busy, Coalescer, Emit, never_busy
 from ordersync.webhooks.shopify import Notification
 
@@ -68,20 +78,55 @@ class SeenIds:
                 self._ids.popitem(last=False)
 
 
+KeyProvider = Callable[[str], Mapping[str, object]]
+"""connection name -> its bol.com account's signature keys (keyId -> RSA public key); I/O."""
+
+
+class BolcomAccounts:
+    """The bol.com connections the receiver accepts pushes for, and their signature keys:
+    fetched with ``fetch`` when first needed, fetched again on an unknown keyId at most once
+    per ``min_refresh`` seconds per connection (thread-safe)."""
+
+    def __init__(self, connections: Collection[str], fetch: KeyProvider, *,
+                 min_refresh: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.connections = frozenset(connections)
+        self.fetch, self.min_refresh, self.clock = fetch, min_refresh, clock
+        self._keys: dict[str, Mapping[str, object]] = {}
+        self._fetched: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def keys(self, connection: str, key_id: str | None = None) -> Mapping[str, object]:
+        """The cached keys; fetched when none are, or when ``key_id`` is not among them and
+        the last fetch is ``min_refresh`` old."""
+        with self._lock:
+            keys, last = self._keys.get(connection), self._fetched.get(connection)
+            stale = last is None or self.clock() - last >= self.min_refresh
+            if keys is not None and (key_id is None or key_id in keys or not stale):
+                return keys
+            self._fetched[connection] = self.clock()
+        fresh = dict(self.fetch(connection))
+        with self._lock:
+            self._keys[connection] = fresh
+        log.info("bol.com signature keys of %s fetched (%d)", connection, len(fresh))
+        return fresh
+
+
 class Receiver:
     """The ASGI app (``app``) and its counts; ``gap``/``busy`` configure the ``Coalescer``
     (or pass one as ``coalescer``)."""
 
     def __init__(self, routes: list[ShopRoute], emit: Emit, *, seen: SeenIds | None = None,
                  gap: float = 0.0, busy: Busy = never_busy,
-                 coalescer: Coalescer | None = None):
+                 coalescer: Coalescer | None = None, bolcom: BolcomAccounts | None = None):
         self.routes = {r.domain.lower(): r for r in routes}
+        self.bolcom = bolcom or BolcomAccounts((), lambda connection: {})
         self.seen = seen or SeenIds()
         self.coalescer = coalescer or Coalescer(emit, gap, busy=busy)
         self._counts: dict[str, int] = {"accepted": 0, "rejected": 0, "duplicate": 0,
                                         "ignored": 0}
         self.app = Starlette(routes=[
             Route("/webhooks/shopify", self._shopify, methods=["POST"]),
+            Route("/webhooks/bolcom/{connection}", self._bolcom, methods=["POST"]),
             Route("/health", self._health, methods=["GET"]),
         ])
 
@@ -138,3 +183,49 @@ class Receiver:
         self._counts["accepted"] += 1
         log.info("%s from %s (webhook %s) -> %s", topic, domain, ident, ", ".join(passed))
         return JSONResponse({"status": "accepted", "connections": connections})
+
+    async def _bolcom(self, request: Request) -> Response:
+        body = await request.body()
+        connection = request.path_params["connection"]
+        header = request.headers.get(SIGNATURE_HEADER)
+        if connection not in self.bolcom.connections:
+            return self._reject_bolcom(connection, "unknown connection")
+        key_id = bolcom.key_id(header)
+        if key_id is None:  # no key fetch for a request that cannot verify
+            return self._reject_bolcom(connection, "missing or garbled signature header")
+        try:
+            keys = await run_in_threadpool(self.bolcom.keys, connection, key_id)
+        except Exception as exc:  # bol.com retries; the poll remains the safety net
+            log.error("bol.com signature keys of %s not fetched: %s", connection,
+                      type(exc).__name__)
+            return JSONResponse({"error": "try again"}, status_code=503)
+        if not bolcom.verify(body, header, keys):  # type: ignore[arg-type]
+            return self._reject_bolcom(connection, "bad signature")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        note = bolcom.notification(payload)
+        if note is None:
+            self._counts["ignored"] += 1
+            return JSONResponse({"status": "ignored"})
+        ident = f"{connection}:{bolcom.dedup_id(note)}"
+        if ident in self.seen:
+            self._counts["duplicate"] += 1
+            return JSONResponse({"status": "duplicate"})
+        try:
+            now = await run_in_threadpool(self.coalescer.submit, connection, note)
+        except Exception as exc:
+            log.error("bol.com process %s (%s) for %s not passed on: %s", note.process_id,
+                      note.topic, connection, type(exc).__name__)
+            return JSONResponse({"error": "try again"}, status_code=503)
+        self.seen.add(ident)
+        self._counts["accepted"] += 1
+        log.info("bol.com process %s %s -> %s%s", note.process_id, note.topic, connection,
+                 "" if now else " (coalesced)")
+        return JSONResponse({"status": "accepted", "connections": [connection]})
+
+    def _reject_bolcom(self, connection: str, why: str) -> Response:
+        self._counts["rejected"] += 1
+        log.warning("rejected a bol.com push for %r: %s", connection, why)
+        return JSONResponse({"error": "invalid signature"}, status_code=401)

@@ -1,10 +1,13 @@
 """Which webshop feeds which order connections, read from the Prefect API: every order-sync
 deployment's ``connection`` block; Shopify shops need a Secret block
-``shopify-webhook-<shop>`` holding the app's client secret (the webhook signing key)."""
+``shopify-webhook-<shop>`` holding the app's client secret (the webhook signing key). Connections
+with a bol.com marketplace accept its pushes, verified with the account's signature keys
+(fetched with the connection's bol.com credentials)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from uuid import UUID
 
 from prefect.blocks.system import Secret
@@ -13,9 +16,10 @@ from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from pydantic import SecretStr
 
 from ordersync.blocks.connection import OrderConnection
-from ordersync.blocks.credentials import ShopifyCredentials
+from ordersync.blocks.credentials import BolcomCredentials, ShopifyCredentials
 from ordersync.flows.connect import MARKETPLACES
-from ordersync.webhooks.receiver import ShopRoute
+from ordersync.webhooks import bolcom
+from ordersync.webhooks.receiver import BolcomAccounts, ShopRoute
 
 log = logging.getLogger("ordersync.webhooks")
 ORDER_SYNC_FLOW = "order_sync"
@@ -51,13 +55,19 @@ def load_connection(name: str) -> OrderConnection | None:
         return None
 
 
-def shop_routes(connections: list[str]) -> list[ShopRoute]:
+def load_connections(names: list[str]) -> dict[str, OrderConnection]:
+    """The blocks of these connections that exist (see ``load_connection``)."""
+    return {name: block for name in names if (block := load_connection(name)) is not None}
+
+
+def shop_routes(connections: list[str],
+                blocks: Mapping[str, OrderConnection] | None = None) -> list[ShopRoute]:
     """One route per Shopify shop among these connections' webshops (others are skipped:
-    their platforms' notifications are not supported yet)."""
+    their platforms' notifications are not supported yet). ``blocks``: already loaded."""
     shops: dict[str, dict[str, str]] = {}
     secrets: dict[str, SecretStr] = {}
     for name in connections:
-        block = load_connection(name)
+        block = blocks.get(name) if blocks is not None else load_connection(name)
         if block is None:
             continue
         if not isinstance(block.webshop, ShopifyCredentials):
@@ -77,3 +87,23 @@ def shop_routes(connections: list[str]) -> list[ShopRoute]:
         shops.setdefault(shop, {})[name] = marketplace
     return [ShopRoute(f"{shop}.myshopify.com", secrets[shop], conns)
             for shop, conns in shops.items()]
+
+
+def bolcom_credentials(blocks: Mapping[str, OrderConnection]) -> dict[str, BolcomCredentials]:
+    """Connection name -> its bol.com credentials, for the connections selling on bol.com."""
+    return {name: block.marketplace for name, block in sorted(blocks.items())
+            if isinstance(block.marketplace, BolcomCredentials)}
+
+
+def bolcom_accounts(blocks: Mapping[str, OrderConnection]) -> BolcomAccounts | None:
+    """The bol.com connections among these, with a key provider that fetches each one's
+    signature keys through its connector (None when no connection sells on bol.com)."""
+    credentials = bolcom_credentials(blocks)
+    if not credentials:
+        return None
+
+    def fetch(connection: str) -> dict[str, object]:
+        with credentials[connection].get_client() as connector:
+            return dict(bolcom.key_set(connector.signature_keys()))
+
+    return BolcomAccounts(credentials, fetch)

@@ -35,6 +35,7 @@ class Notification:
     topic: str
     order_id: str | None  # the Shopify order id
     marketplace: str | None  # the hub order's marketplace (from source_identifier), if known
+    process_id: str | None = None  # a marketplace's settled write (bol.com process status)
 
 
 def notification(topic: str, payload: Any) -> Notification | None:

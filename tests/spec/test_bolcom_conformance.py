@@ -54,8 +54,13 @@ class Seeded:
                             "Accept": MEDIA}
             export = client.post("/retailer/offers/export", json={"format": "CSV"},
                                  headers={**self.headers, "Content-Type": MEDIA}).json()
+            subscription = client.post("/retailer/subscriptions", json={  # no deliveries
+                "resources": ["PROCESS_STATUS"], "url": "projects/p/topics/t",
+                "subscriptionType": "GCP_PUBSUB"}, headers={**self.headers,
+                                                             "Content-Type": MEDIA}).json()
         self.report_id = export["entityId"]
         self.process_id = export["processStatusId"]
+        self.subscription_id = subscription["entityId"]
 
     def point_items(self, case: Any) -> None:
         """Point generated order items at known ones (every other case)."""
@@ -95,6 +100,9 @@ class Seeded:
             "/retailer/returns/{rma-id}": {"explicit": [
                 {"path_parameters": {"rma-id": int(self.rma_id)}}]},
         }.get(path, {})
+        if path.endswith("{subscription-id}"):
+            extra = {"explicit": [{"path_parameters": {
+                "subscription-id": self.subscription_id}}]}
         if (path, method) == ("/shared/process-status", "POST"):
             extra = {"patch": self.point_processes}
         return Operation(doc, path, method, **extra)
@@ -115,6 +123,13 @@ OPERATIONS = [
     ("shared.json", "/shared/process-status/{process-status-id}", "GET"),
     ("shared.json", "/shared/process-status", "GET"),
     ("shared.json", "/shared/process-status", "POST"),
+    ("retailer.json", "/retailer/subscriptions", "GET"),
+    ("retailer.json", "/retailer/subscriptions", "POST"),
+    ("retailer.json", "/retailer/subscriptions/{subscription-id}", "GET"),
+    ("retailer.json", "/retailer/subscriptions/{subscription-id}", "PUT"),
+    ("retailer.json", "/retailer/subscriptions/{subscription-id}", "DELETE"),
+    ("retailer.json", "/retailer/subscriptions/test/{subscription-id}", "POST"),
+    ("retailer.json", "/retailer/subscriptions/signature-keys", "GET"),
 ]
 IDS = [f"{method} {path}" for _, path, method in OPERATIONS]
 # Only a free path string: nothing the spec forbids to send (negative generation finds none).
@@ -123,6 +138,11 @@ UNBREAKABLE = {
     "GET /retailer/offers/export/{report-id}",
     "GET /shared/process-status/{process-status-id}",
     "GET /retailer/returns/{return-id}",
+    "GET /retailer/subscriptions",
+    "GET /retailer/subscriptions/{subscription-id}",
+    "DELETE /retailer/subscriptions/{subscription-id}",
+    "POST /retailer/subscriptions/test/{subscription-id}",
+    "GET /retailer/subscriptions/signature-keys",
 }
 BREAKABLE = [op for op, name in zip(OPERATIONS, IDS, strict=True) if name not in UNBREAKABLE]
 

@@ -138,3 +138,52 @@ def test_busy_means_a_run_under_way_or_due_not_one_scheduled_for_later(deploymen
         assert busy(CONNECTION)
         client.set_flow_run_state(run.id, Completed(), force=True)
         assert not busy(CONNECTION)
+
+
+def test_a_settled_bolcom_process_runs_the_connections_deployment(deployment):
+    """bol.com's push of a settled shipment process (``register_bolcom`` subscribed the
+    receiver) is emitted as ``ordersync.marketplace.process.settled`` and the automation runs
+    the connection's deployment. The subscription's own process is pushed first; its run is
+    deleted so the shipment's push has to make the next one."""
+    from datetime import UTC, datetime
+
+    from prefect.client.orchestration import get_client
+
+    from ordersync.blocks.connection import OrderConnection
+    from ordersync.orders import Shipment, ShipmentLine
+    from ordersync.webhooks.bolcom import SETTLED
+    from ordersync.webhooks.cli import build_receiver
+    from ordersync.webhooks.register import register_bolcom
+
+    stack, deployment_id = deployment
+    receiver = build_receiver(coalesce_seconds=0)  # every push emitted at once
+    assert CONNECTION in receiver.bolcom.connections
+    emitted, emit = [], receiver.coalescer.emit
+
+    def recording(connection, note):
+        emit(connection, note)
+        emitted.append(note)
+
+    receiver.coalescer.emit = recording
+    served = ServedApp(receiver.app).start()
+    try:
+        with OrderConnection.load(CONNECTION).marketplace.get_client() as connector:
+            address = f"{served.url}/webhooks/bolcom/{CONNECTION}"
+            assert register_bolcom(connector, address, pause=0.1) == "subscribed"
+            first = wait_for(lambda: runs(deployment_id), "the subscription's own push's run")
+            with get_client(sync_client=True) as client:
+                for run in first:
+                    client.delete_flow_run(run.id)
+            order_id = stack.bolcom.place_order()
+            item = stack.bolcom.stored_order(order_id)["orderItems"][0]["orderItemId"]
+            receipt = connector.confirm_shipment(order_id, Shipment(
+                (ShipmentLine(item, 1),), datetime.now(UTC), "3SABC", "TNT"))
+        assert stack.bolcom.shipments_of(order_id)  # read: bol.com settles the process
+        wait_for(lambda: any(n.process_id == receipt.ref and n.event == SETTLED
+                             for n in list(emitted)), "the shipment's push")
+        found = wait_for(lambda: runs(deployment_id), "the automation's run")
+        assert found[0].parameters == {"connection": CONNECTION}
+    finally:
+        stack.bolcom.push.stop()
+        served.stop()
+        receiver.close()

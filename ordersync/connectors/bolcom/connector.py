@@ -20,6 +20,7 @@ from ordersync.connectors.bolcom.auth import BolcomAuth
 from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of, rate_of
 from ordersync.connectors.bolcom.offers import OfferStock
 from ordersync.connectors.bolcom.returns import BolcomReturns
+from ordersync.connectors.bolcom.subscriptions import PushSubscriptions
 from ordersync.http import (
     ApiClient,
     NotFound,
@@ -47,9 +48,10 @@ MAX_CHANGE_INTERVAL = 60  # change-interval-minute's maximum (spec)
 CHANGE_HISTORY = timedelta(days=90)  # latest-change-date: "up to 3 months of history"
 
 
-class BolcomConnector(OfferStock, BolcomReturns):
+class BolcomConnector(OfferStock, BolcomReturns, PushSubscriptions):
     """Orders, shipments and cancellations on one bol.com retailer account; offer stock
-    through ``OfferStock``, returns through ``BolcomReturns``."""
+    through ``OfferStock``, returns through ``BolcomReturns``, push subscriptions through
+    ``PushSubscriptions``."""
 
     platform = "bolcom"
 

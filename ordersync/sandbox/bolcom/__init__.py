@@ -15,7 +15,8 @@ Problem JSON):
   body or an unknown orderItemId; shipping more than is open -> process FAILURE).
 - ``PUT /retailer/orders/cancellation`` (one item, reasonCode from the spec) -> 202.
 - ``GET /shared/process-status/{id}``: PENDING for ``process_delay_polls`` polls, then
-  SUCCESS or FAILURE. A pending write is also applied as soon as its order/offer is read.
+  SUCCESS or FAILURE. A pending write is also applied as soon as its order/offer is read, and
+  ``process_delay_seconds`` after it was made when that is set (as bol.com settles in time).
 - ``PUT /retailer/offers/{offer-id}/stock`` ``{amount, managedByRetailer}`` -> 202 (an
   unknown offer: the process fails, "Offer ... not found.");
   ``GET /retailer/offers/{offer-id}`` -> RetailerOffer with the stock.
@@ -24,6 +25,8 @@ Problem JSON):
 - ``GET /retailer/returns``, ``GET /retailer/returns/{return-id}``, ``PUT
   /retailer/returns/{rma-id}`` and the buyer's ``POST /_sandbox/bolcom/returns``: see
   ``ordersync.sandbox.bolcom.returns``.
+- ``/retailer/subscriptions`` (push subscriptions, signature keys, test push) and their
+  delivery when a process settles: see ``ordersync.sandbox.bolcom.push``.
 
 Control routes (no auth), besides the common ``/_sandbox/faults``, ``/_sandbox/rate-limits``,
 ``/_sandbox/stats`` and ``/_sandbox/reset`` (see ``ordersync.sandbox.common``):
@@ -66,6 +69,7 @@ from ordersync.connectors.bolcom.limits import RATE_LIMITS, group_of
 from ordersync.sandbox.bolcom.listing import enum, int32, parse_query
 from ordersync.sandbox.bolcom.malformed import MalformedRoutes
 from ordersync.sandbox.bolcom.offers import ADVERTISER_MEDIA, OfferRoutes
+from ordersync.sandbox.bolcom.push import BolcomPush, PushRoutes
 from ordersync.sandbox.bolcom.returns import ReturnBook, ReturnRoutes
 from ordersync.sandbox.bolcom.state import BolcomState, public_order
 from ordersync.sandbox.common import ServerBucket, TwinControls, _template, build_app
@@ -121,7 +125,7 @@ class _Reject(Exception):
         self.response = response
 
 
-class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
+class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes, PushRoutes):
     """In-memory bol.com: ``.app`` (ASGI), ``.controls``, and helpers for tests."""
 
     def __init__(
@@ -131,12 +135,16 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
         rate_limits: bool = True,
         token_ttl: int = 299,
         process_delay_polls: int = 1,
+        process_delay_seconds: float | None = None,
+        push_retry_window: float = 2.0,
         clock: Callable[[], float] = time.time,
         rates: dict[str, tuple[int, float]] | None = None,
     ) -> None:
         self.clients = dict(clients or {"sandbox-client": "sandbox-secret"})
         self.token_ttl = token_ttl
         self.process_delay_polls = process_delay_polls
+        self.process_delay_seconds = process_delay_seconds
+        self.push = BolcomPush(self.now, retry_window=push_retry_window)
         self.clock = clock
         self.rates = {**RATE_LIMITS, **(rates or {})}  # group -> (requests, per seconds)
         self.controls = TwinControls(rate_limits=rate_limits)
@@ -201,10 +209,13 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
         self.controls.clear()
 
     def _new_state(self) -> BolcomState:
-        return BolcomState(now=self.now, process_delay_polls=self.process_delay_polls)
+        return BolcomState(now=self.now, process_delay_polls=self.process_delay_polls,
+                           process_delay_seconds=self.process_delay_seconds,
+                           listeners=[self.push.on_settled])
 
     def _reset(self) -> None:
         self.state = self._new_state()
+        self.push.clear()
         self.exports.clear()
         self.rmas = ReturnBook()
         self.tokens.clear()
@@ -300,7 +311,7 @@ class BolcomTwin(OfferRoutes, MalformedRoutes, ReturnRoutes):
             ("/_sandbox/bolcom/orders/{order_id}/cancel", self._ctl_cancel_by_bol, ["POST"]),
             ("/_sandbox/bolcom/orders/{order_id}/shipments", self._ctl_shipments, ["GET"]),
             ("/_sandbox/bolcom/tokens/revoke", self._ctl_revoke, ["POST"]),
-        ] + self.offer_routes() + self.return_routes()
+        ] + self.offer_routes() + self.return_routes() + self.push_routes()
         return [Route(path, endpoint(fn), methods=methods) for path, fn, methods in table]
 
     def _ok(self, body: Any, headers: dict[str, str], status: int = 200) -> Response:

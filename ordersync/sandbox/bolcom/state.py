@@ -3,7 +3,9 @@
 Writes are asynchronous like on bol.com: a request creates a PENDING process; the process is
 settled (its effect applied, SUCCESS or FAILURE) after ``process_delay_polls`` polls of its
 status, or as soon as an affected order or offer is read (bol.com's queue does not wait for
-anyone to poll).
+anyone to poll), or - when ``process_delay_seconds`` is set - that long after it was created,
+by a background timer. ``listeners`` are called with each process as it settles (under the
+lock: they must only queue work).
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class Process:
 class BolcomState:
     now: Callable[[], datetime]
     process_delay_polls: int = 1
+    process_delay_seconds: float | None = None
+    listeners: list[Callable[[Process], None]] = field(default_factory=list)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     offers: dict[str, dict[str, Any]] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
@@ -238,21 +242,36 @@ class BolcomState:
             self.processes[process.id] = process
             if process.polls_left <= 0:
                 self._run(process)
+            elif self.process_delay_seconds is not None:
+                timer = threading.Timer(self.process_delay_seconds, self._settle_one,
+                                        (process.id,))
+                timer.daemon = True
+                timer.start()
             return process
+
+    def _settle_one(self, process_id: str) -> None:
+        """Settle a process (and the earlier pending ones it depends on) if still pending."""
+        with self.lock:
+            process = self.processes.get(process_id)
+            if process is not None and process.status == "PENDING":
+                self._run_in_order(process)
 
     def poll(self, process_id: str) -> Process | None:
         with self.lock:
             process = self.processes.get(process_id)
             if process is not None and process.status == "PENDING":
                 if process.polls_left <= 0:
-                    for earlier in list(self.processes.values()):  # bol.com's queue is FIFO
-                        if earlier is process:
-                            break
-                        if earlier.status == "PENDING" and earlier.keys & process.keys:
-                            self._run(earlier)
-                    self._run(process)
+                    self._run_in_order(process)
                 process.polls_left -= 1
             return process
+
+    def _run_in_order(self, process: Process) -> None:
+        for earlier in list(self.processes.values()):  # bol.com's queue is FIFO
+            if earlier is process:
+                break
+            if earlier.status == "PENDING" and earlier.keys & process.keys:
+                self._run(earlier)
+        self._run(process)
 
     def settle(self, key: str | None) -> None:
         """Run every pending process touching ``key`` (all of them when None), in order."""
@@ -263,6 +282,8 @@ class BolcomState:
     def _run(self, process: Process) -> None:
         error = process.effect()
         process.status, process.error = ("FAILURE", error) if error else ("SUCCESS", None)
+        for listener in self.listeners:
+            listener(process)
 
     def ship(self, items: list[dict[str, Any]], transport: dict[str, Any] | None,
              reference: str | None) -> Process:
