@@ -2,7 +2,8 @@
 shipment confirmed, with polling only and with Shopify notifications.
 
     ./run bench latency [--orders 300] [--duration 120] [--interval 30] [--ship-after 20]
-                        [--modes polling,notify-cancel,notify-enqueue] [--coalesce-seconds 5]
+                        [--modes polling,notify-cancel,notify-enqueue,notify-bolcom]
+                        [--coalesce-seconds 5] [--bol-processing 0]
 
 Buyers place ``--orders`` bol.com orders at random times over ``--duration`` seconds; the
 merchant fulfils each (with a PostNL code) at a random time up to ``--ship-after`` seconds
@@ -19,8 +20,15 @@ cycle runs, as prefect.yaml's ``collision_strategy: CANCEL_NEW`` does; ``notify-
 runs one more cycle after it (``ENQUEUE``, coalesced). The receiver coalesces notices per
 connection as ``ordersync webhooks serve`` does (``--coalesce-seconds``, 0: a trigger per
 notice), with "busy" meaning a cycle is running. bol.com sends no order notifications
-here, so (a) waits for the schedule in every mode. A watcher samples the twins every 0.1 s.
-Last line: JSON.
+here, so (a) waits for the schedule in every mode. ``notify-bolcom``: as ``notify-cancel``,
+and the bol.com twin also pushes each settled process status (signed) to the receiver's
+``/webhooks/bolcom/<connection>`` route (``ordersync webhooks register`` subscribes it).
+``--bol-processing S``: bol.com takes S seconds to process a shipment (its process status
+settles S s after the request, as on bol.com, whether anyone polls or not; 0: the twin's
+default, settled by the next status poll). A watcher samples the twins every 0.1 s and the
+hub's store every 0.5 s: "fulfilment -> bol.com" is the shipment on bol.com, "fulfilment ->
+hub confirmed" is the hub's knowing it (the order's ``marketplace_confirmed_at``; a refused
+shipment is known just as late). Last line: JSON.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import SecretStr  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from ordersync import order_loop  # noqa: E402
 from ordersync.order_loop import ConnectionSettings  # noqa: E402
@@ -46,9 +55,14 @@ from ordersync.sandbox.shopify.twin import WEBHOOK_SECRET  # noqa: E402
 from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
 from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
 from ordersync.store import Store  # noqa: E402
+from ordersync.webhooks import bolcom as bolcom_push  # noqa: E402
 from ordersync.webhooks.coalesce import DEFAULT_GAP  # noqa: E402
-from ordersync.webhooks.receiver import Receiver, ShopRoute  # noqa: E402
-from ordersync.webhooks.register import register_shopify, shopify_client  # noqa: E402
+from ordersync.webhooks.receiver import BolcomAccounts, Receiver, ShopRoute  # noqa: E402
+from ordersync.webhooks.register import (  # noqa: E402
+    register_bolcom,
+    register_shopify,
+    shopify_client,
+)
 
 STEPS = (order_loop.import_orders, order_loop.create_in_webshop,
          order_loop.detect_webshop_changes, order_loop.sweep_waiting,
@@ -97,9 +111,18 @@ def figures(values: list[float]) -> dict:
             "mean": round(statistics.fmean(values), 2)}
 
 
+def hub_confirmed(store: Store) -> set[str]:
+    """The bol.com orders whose shipment the hub knows bol.com confirmed."""
+    with store.engine.connect() as conn:
+        return {row[0] for row in conn.execute(text(
+            "SELECT external_id FROM orders WHERE marketplace_confirmed_at IS NOT NULL"))}
+
+
 def run_mode(mode: str, args) -> dict:
     rng = random.Random(11)
     with SandboxStack(rate_limits=False) as stack:
+        if args.bol_processing:
+            stack.bolcom.state.process_delay_seconds = args.bol_processing
         store = Store(f"sqlite:///{tempfile.mkdtemp()}/latency.db")
         ctx = stack.context(store, ConnectionSettings(name="sandbox",
                                                       process_poll_interval=0.05))
@@ -108,12 +131,21 @@ def run_mode(mode: str, args) -> dict:
         if mode != "polling":
             route = ShopRoute("sandbox.myshopify.com", SecretStr(WEBHOOK_SECRET),
                               {"sandbox": "bolcom"})
+            accounts = None
+            if mode == "notify-bolcom":  # a connector of its own: the driver uses ctx's
+                keys_from = stack.marketplace()
+                accounts = BolcomAccounts(
+                    {"sandbox"}, lambda connection: bolcom_push.key_set(
+                        keys_from.signature_keys()))
             receiver = Receiver([route], lambda connection, note: driver.trigger(),
                                 gap=args.coalesce_seconds,
-                                busy=lambda connection: driver.running)
+                                busy=lambda connection: driver.running, bolcom=accounts)
             served = ServedApp(receiver.app).start()
             with shopify_client(stack.shopify_url, SHOP_TOKEN) as client:
                 register_shopify(client, served.url + "/webhooks/shopify")
+            if mode == "notify-bolcom":
+                hook = served.url + "/webhooks/bolcom/sandbox"
+                print(f"bol.com: {register_bolcom(keys_from, hook, pause=0.05)}", flush=True)
         shop, bol, merchant = stack.shopify, stack.bolcom, stack.merchant
         placed_at = sorted(rng.uniform(0, args.duration) for _ in range(args.orders))
         ship_after = [rng.uniform(1, args.ship_after) for _ in range(args.orders)]
@@ -122,11 +154,13 @@ def run_mode(mode: str, args) -> dict:
         in_shop: dict[str, tuple[float, str]] = {}
         fulfilled: dict[str, float] = {}
         confirmed: dict[str, float] = {}
+        known: dict[str, float] = {}  # the hub knows bol.com confirmed it
+        next_look = 0.0
         index: dict[str, int] = {}
         t0 = time.monotonic()
         driver.start()
         deadline = t0 + args.duration + args.ship_after + 3 * args.interval + 60
-        while len(confirmed) < args.orders and time.monotonic() < deadline:
+        while len(known) < args.orders and time.monotonic() < deadline:
             now = time.monotonic() - t0
             while len(placed) < args.orders and placed_at[len(placed)] <= now:
                 order_id = bol.place_order()
@@ -146,6 +180,10 @@ def run_mode(mode: str, args) -> dict:
                 for order_id in fulfilled.keys() - confirmed.keys():
                     if bol.state.shipments.get(order_id):
                         confirmed[order_id] = time.monotonic()
+            if time.monotonic() >= next_look:
+                next_look = time.monotonic() + 0.5
+                for order_id in hub_confirmed(store) & fulfilled.keys() - known.keys():
+                    known[order_id] = time.monotonic()
             time.sleep(0.1)
         driver.stopped.set()
         driver.wake.set()
@@ -157,11 +195,14 @@ def run_mode(mode: str, args) -> dict:
         store.dispose()
     to_shop = [in_shop[o][0] - placed[o] for o in in_shop]
     to_marketplace = [confirmed[o] - fulfilled[o] for o in confirmed]
+    to_hub = [known[o] - fulfilled[o] for o in known]
     result = {
         "mode": mode, "orders": args.orders, "in_shop": len(in_shop),
         "confirmed": len(confirmed),
         "order_to_webshop_s": figures(to_shop) if to_shop else None,
         "fulfilment_to_marketplace_s": figures(to_marketplace) if to_marketplace else None,
+        "hub_confirmed": len(known),
+        "fulfilment_to_hub_confirmed_s": figures(to_hub) if to_hub else None,
         "cycles": len(driver.cycles),
         "cycle_s": figures(driver.cycles) if driver.cycles else None,
         "notifications_triggered": driver.triggered,
@@ -169,8 +210,10 @@ def run_mode(mode: str, args) -> dict:
         "notices_coalesced": receiver.counts["coalesced"] if served is not None else 0,
     }
     a, b = result["order_to_webshop_s"], result["fulfilment_to_marketplace_s"]
+    c = result["fulfilment_to_hub_confirmed_s"]
     print(f"{mode:>15}: order->webshop p50 {a and a['p50']} s p95 {a and a['p95']} s | "
           f"fulfilment->bol.com p50 {b and b['p50']} s p95 {b and b['p95']} s | "
+          f"fulfilment->hub confirmed p50 {c and c['p50']} s p95 {c and c['p95']} s | "
           f"{len(confirmed)}/{args.orders} confirmed, {len(driver.cycles)} cycles "
           f"(mean {result['cycle_s'] and result['cycle_s']['mean']} s), "
           f"{driver.triggered} triggers, {driver.dropped} dropped, "
@@ -188,6 +231,9 @@ def main() -> None:
     parser.add_argument("--ship-after", type=float, default=20.0,
                         help="the merchant fulfils up to this many s after the order shows")
     parser.add_argument("--modes", default="polling,notify-cancel,notify-enqueue")
+    parser.add_argument("--bol-processing", type=float, default=0.0,
+                        help="seconds bol.com takes to process a shipment (0: the twin's "
+                        "default, settled by the next status poll)")
     parser.add_argument("--coalesce-seconds", type=float, default=DEFAULT_GAP,
                         help="the receiver's coalescing gap (0: every notice triggers)")
     args = parser.parse_args()
@@ -195,6 +241,7 @@ def main() -> None:
           f"fulfilled 1-{args.ship_after:g} s after they show in the shop (in-process driver)")
     results = [run_mode(mode, args) for mode in args.modes.split(",")]
     print(json.dumps({"interval_s": args.interval, "orders": args.orders,
+                      "bol_processing_s": args.bol_processing,
                       "coalesce_s": args.coalesce_seconds,
                       "duration_s": args.duration, "driver": "in-process",
                       "modes": {r.pop("mode"): r for r in results}}))
