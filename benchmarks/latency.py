@@ -24,8 +24,8 @@ here, so (a) waits for the schedule in every mode. ``notify-bolcom``: as ``notif
 and the bol.com twin also pushes each settled process status (signed) to the receiver's
 ``/webhooks/bolcom/<connection>`` route (``ordersync webhooks register`` subscribes it).
 ``--bol-processing S``: bol.com takes S seconds to process a shipment (its process status
-settles S s after the request, as on bol.com, whether anyone polls or not; 0: the twin's
-default, settled by the next status poll). A watcher samples the twins every 0.1 s and the
+settles S s after the request, as on bol.com, however often it is polled; 0: the twin's
+default, settled by the second status poll). A watcher samples the twins every 0.1 s and the
 hub's store every 0.5 s: "fulfilment -> bol.com" is the shipment on bol.com, "fulfilment ->
 hub confirmed" is the hub's knowing it (the order's ``marketplace_confirmed_at``; a refused
 shipment is known just as late). Last line: JSON.
@@ -121,8 +121,9 @@ def hub_confirmed(store: Store) -> set[str]:
 def run_mode(mode: str, args) -> dict:
     rng = random.Random(11)
     with SandboxStack(rate_limits=False) as stack:
-        if args.bol_processing:
+        if args.bol_processing:  # settled by time only, as on bol.com (not by polls)
             stack.bolcom.state.process_delay_seconds = args.bol_processing
+            stack.bolcom.state.process_delay_polls = 10**9
         store = Store(f"sqlite:///{tempfile.mkdtemp()}/latency.db")
         ctx = stack.context(store, ConnectionSettings(name="sandbox",
                                                       process_poll_interval=0.05))
