@@ -30,11 +30,9 @@ Control route: ``GET /_sandbox/bolcom/pushes`` -> ``{"delivered": [...], "failed
 from __future__ import annotations
 
 import base64
-import heapq
 import itertools
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +52,7 @@ from ordersync.connectors.bolcom.push_facts import (
     signature_header,
 )
 from ordersync.sandbox.bolcom.state import BolcomState, Process, iso
+from ordersync.sandbox.deliveries import DelayedDeliveries
 
 Json = dict[str, Any]
 RESOURCES = ("PROCESS_STATUS", "SHIPMENT", "PRICE_STAR_BOUNDARY", "COMPETING_OFFER",
@@ -110,11 +109,7 @@ class BolcomPush:
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
         self._key: rsa.RSAPrivateKey | None = None
-        self._queue: list[tuple[float, int, Push]] = []
-        self._seq = itertools.count()
-        self._wake = threading.Condition(self.lock)
-        self._thread: threading.Thread | None = None
-        self._stopped = False
+        self._deliveries = DelayedDeliveries(self._attempt, name="bolcom-push")
 
     @property
     def key(self) -> rsa.RSAPrivateKey:
@@ -137,7 +132,7 @@ class BolcomPush:
             self.subscriptions.clear()
             self.delivered.clear()
             self.failed.clear()
-            self._queue.clear()
+            self._deliveries.clear()
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -161,39 +156,13 @@ class BolcomPush:
         self._enqueue(0.0, Push(subscription["id"], subscription["url"], event, body))
 
     def _enqueue(self, delay: float, push: Push) -> None:
-        with self._wake:
-            heapq.heappush(self._queue, (time.monotonic() + delay, next(self._seq), push))
-            if self._thread is None:
-                self._stopped = False
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="bolcom-push")
-                self._thread.start()
-            self._wake.notify()
+        self._deliveries.put(delay, push)
 
     def pending(self) -> int:
-        with self.lock:
-            return len(self._queue)
+        return self._deliveries.pending()
 
     def stop(self) -> None:
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=httpx.Timeout(5.0, connect=1.0)) as client:
-            while True:
-                with self._wake:
-                    while not self._stopped and (
-                            not self._queue or self._queue[0][0] > time.monotonic()):
-                        wait = self._queue[0][0] - time.monotonic() if self._queue else None
-                        self._wake.wait(timeout=wait)
-                    if self._stopped:
-                        return
-                    _, _, push = heapq.heappop(self._queue)
-                self._attempt(client, push)
+        self._deliveries.stop()
 
     def _attempt(self, client: httpx.Client, push: Push) -> None:
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: self.sign(push.body)}
@@ -379,4 +348,4 @@ class PushRoutes:
         with self.push.lock:
             return JSONResponse({"delivered": [p.json() for p in self.push.delivered],
                                  "failed": [p.json() for p in self.push.failed],
-                                 "pending": len(self.push._queue)})
+                                 "pending": self.push.pending()})

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import hmac
 import itertools
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -41,6 +39,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ordersync.sandbox.deliveries import DelayedDeliveries
 from ordersync.sandbox.shopify.store import ShopError, ShopStore
 
 Json = dict[str, Any]
@@ -78,12 +77,9 @@ class ShopifyWebhooks:
         self.subscriptions: dict[int, Json] = {}
         self.delivered: list[Delivery] = []  # answered 2xx
         self.failed: list[Delivery] = []  # every retry used up
-        self._queue: list[tuple[float, int, Delivery]] = []
-        self._seq = itertools.count()
         self._ids = itertools.count(1_150_000_001)
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
+        self._deliveries = DelayedDeliveries(self._attempt, name="shopify-webhooks",
+                                             clock=clock)
         store.listeners.append(self._on_change)
 
     # -- subscriptions (the API) ---------------------------------------------------------
@@ -191,37 +187,13 @@ class ShopifyWebhooks:
                                             triggered, event_id))
 
     def _enqueue(self, delay: float, delivery: Delivery) -> None:
-        with self._wake:
-            heapq.heappush(self._queue, (self.clock() + delay, next(self._seq), delivery))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="shopify-webhooks")
-                self._thread.start()
-            self._wake.notify()
+        self._deliveries.put(delay, delivery)
 
     def pending(self) -> int:
-        with self._wake:
-            return len(self._queue)
+        return self._deliveries.pending()
 
     def stop(self) -> None:
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=httpx.Timeout(5.0, connect=1.0)) as client:
-            while True:
-                with self._wake:
-                    while not self._stopped and (
-                            not self._queue or self._queue[0][0] > self.clock()):
-                        wait = self._queue[0][0] - self.clock() if self._queue else None
-                        self._wake.wait(timeout=wait)
-                    if self._stopped:
-                        return
-                    _, _, delivery = heapq.heappop(self._queue)
-                self._attempt(client, delivery)
+        self._deliveries.stop()
 
     def _attempt(self, client: httpx.Client, delivery: Delivery) -> None:
         subscription = delivery.subscription
