@@ -11,12 +11,17 @@ import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ordersync.orders.model import Address, MarketplaceOrder, OrderLine, Tracking
+from ordersync.orders.model import (
+    ADDRESS_FIELDS,
+    Address,
+    MarketplaceOrder,
+    OrderLine,
+    Tracking,
+)
 from ordersync.orders.status import ErrorReason
 
 # -- column sizes (String(n)) -------------------------------------------------------------
@@ -99,13 +104,11 @@ def check_moment(value: datetime, what: str) -> None:
 def check_address(address: Address | None, what: str) -> None:
     if address is None:
         return
-    for name in _ADDRESS_FIELDS:
+    for name in ADDRESS_FIELDS:
         value = getattr(address, name)
         if value is not None:
             check_text(value, f"{what}.{name}", MAX_ADDRESS_FIELD)
 
-
-_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 
 
 def check_line(line: OrderLine, what: str) -> None:

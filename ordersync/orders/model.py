@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,9 @@ class Address:
         """Street line as most webshops want it: street, number and extension."""
         number = " ".join(p for p in (self.house_number, self.house_number_extension) if p)
         return " ".join(p for p in (self.street, number) if p)
+
+
+ADDRESS_FIELDS = tuple(f.name for f in fields(Address))  # all plain text
 
 
 @dataclass(frozen=True, slots=True)

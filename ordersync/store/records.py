@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from ordersync.orders import Address, MarketplaceOrder, OrderLine, OrderStatus
+from ordersync.orders.model import ADDRESS_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +53,11 @@ class OrderRecord:
         )
 
 
-_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))  # all plain strings: no deep copy
-
-
 def address_to_json(address: Address | None) -> dict[str, Any] | None:
     if address is None:
         return None
-    return {k: v for k in _ADDRESS_FIELDS if (v := getattr(address, k)) is not None}
+    # the fields are plain text: no deep copy (dataclasses.asdict) needed
+    return {k: v for k in ADDRESS_FIELDS if (v := getattr(address, k)) is not None}
 
 
 def address_from_json(data: dict[str, Any] | None) -> Address | None:

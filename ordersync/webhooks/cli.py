@@ -46,7 +46,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def build_receiver(coalesce_seconds: float = DEFAULT_GAP) -> Receiver:
     deployments = order_sync_deployments()
     blocks = load_connections(sorted(deployments))
-    routes = shop_routes(sorted(deployments), blocks)
+    routes = shop_routes(blocks)
     accounts = bolcom_accounts(blocks)
     if not routes and accounts is None:
         raise ValueError("no order connection has a Shopify shop with a Secret block "

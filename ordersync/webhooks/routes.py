@@ -60,16 +60,13 @@ def load_connections(names: list[str]) -> dict[str, OrderConnection]:
     return {name: block for name in names if (block := load_connection(name)) is not None}
 
 
-def shop_routes(connections: list[str],
-                blocks: Mapping[str, OrderConnection] | None = None) -> list[ShopRoute]:
+def shop_routes(blocks: Mapping[str, OrderConnection]) -> list[ShopRoute]:
     """One route per Shopify shop among these connections' webshops (others are skipped:
-    their platforms' notifications are not supported yet). ``blocks``: already loaded."""
+    their platforms' notifications are not supported yet); ``blocks`` from
+    ``load_connections``."""
     shops: dict[str, dict[str, str]] = {}
     secrets: dict[str, SecretStr] = {}
-    for name in connections:
-        block = blocks.get(name) if blocks is not None else load_connection(name)
-        if block is None:
-            continue
+    for name, block in sorted(blocks.items()):
         if not isinstance(block.webshop, ShopifyCredentials):
             log.info("connection %s: its webshop sends no notifications the hub reads", name)
             continue
