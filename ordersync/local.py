@@ -159,12 +159,11 @@ class LocalPrefect:
             self.processes.remove(proc)
 
     def stop(self) -> None:
-        for proc in reversed(self.processes):
-            try:
+        """Stop the processes newest first (workers before the server), each one gone before
+        the next is signalled: a worker sends its last events to the server as it stops."""
+        for proc in list(reversed(self.processes)):
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-        for proc in reversed(self.processes):
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
