@@ -18,6 +18,24 @@ from ordersync.sandbox.stack import SandboxStack
 # imported inside a test that captures output (capsys), every later flow run in the session
 # would log to that test's closed capture file ("I/O operation on closed file").
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TESTS = Path(__file__).resolve().parent
+
+# `./run tests` runs the suite in two passes: every test not marked `serial` on two processes,
+# then the `serial` ones one at a time. Serial are the slow tests that run a real Prefect
+# server's schedules, workers and automations, kill its processes or time a demo: they wait on
+# deadlines and must not compete for the two cores. The other slow tests (chaos trials and
+# storms, property-based tests) share the first pass: they only use the CPU, and a busier
+# machine only means more faults for the chaos trials, which they must survive anyway.
+PARALLEL_SLOW = ("chaos/", "lightspeed/test_lightspeed_chaos.py", "spec/",
+                 "sync/test_bad_input_properties.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix()
+        if item.get_closest_marker("slow") is not None and not path.startswith(PARALLEL_SLOW):
+            item.add_marker(pytest.mark.serial)
 PG_ADMIN_URL = os.environ.get(
     "ORDERSYNC_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
