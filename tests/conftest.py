@@ -19,6 +19,10 @@ from ordersync.sandbox.stack import SandboxStack
 # would log to that test's closed capture file ("I/O operation on closed file").
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TESTS = Path(__file__).resolve().parent
+PG_ADMIN_URL = os.environ.get(
+    "ORDERSYNC_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
 
 # `./run tests` runs the suite in two passes: every test not marked `serial` on two processes,
 # then the `serial` ones one at a time. Serial are the slow tests that run a real Prefect
@@ -33,12 +37,9 @@ PARALLEL_SLOW = ("chaos/", "lightspeed/test_lightspeed_chaos.py", "spec/",
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix()
+        path = item.path.resolve().relative_to(TESTS).as_posix()
         if item.get_closest_marker("slow") is not None and not path.startswith(PARALLEL_SLOW):
             item.add_marker(pytest.mark.serial)
-PG_ADMIN_URL = os.environ.get(
-    "ORDERSYNC_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @pytest.fixture(autouse=True, scope="session")
