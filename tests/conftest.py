@@ -12,6 +12,7 @@ import pytest
 
 from ordersync.local import LocalPrefect
 from ordersync.sandbox.stack import SandboxStack
+from tests.databases import empty_every_table
 
 # Prefect sets up its logging (a console handler bound to the sys.stderr of that moment) when
 # it is first imported. Imported here, at collection, it binds to the session's stream; first
@@ -95,8 +96,6 @@ def postgres_url():
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     """A migrated, empty Store on each backend."""
-    from sqlalchemy import text
-
     from ordersync.store import Store
 
     if request.param == "sqlite":
@@ -106,14 +105,9 @@ def store(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_url")
     s = Store(url)
+    empty_every_table(s.engine)  # whatever an earlier test of this process left
     yield s
-    with s.engine.begin() as conn:
-        conn.execute(
-            text(
-                "TRUNCATE orders, order_lines, order_events, remote_writes, "
-                "watermarks RESTART IDENTITY CASCADE"
-            )
-        )
+    empty_every_table(s.engine)
     s.dispose()
 
 

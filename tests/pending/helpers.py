@@ -6,6 +6,7 @@ from ordersync import order_loop as sync
 from ordersync.order_loop import ConnectionSettings
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store import Store
+from tests.databases import empty_every_table
 
 
 def amazon_context(sandbox: SandboxStack, store: Store, mode: str, **kw) -> sync.SyncContext:
@@ -27,16 +28,6 @@ def shop_orders(sandbox: SandboxStack, amazon_id: str) -> list[dict]:
     return sandbox.shopify.orders_with_reference(f"amazon:{amazon_id}")
 
 
-STOCK_TABLES = ("stock_updates", "stock_batches", "stock_levels", "stock_targets",
-                "marketplace_offers", "stock_reservations")
-
-
 def clean_stock_tables(store: Store) -> None:
-    """The shared ``store`` fixture truncates the order tables after a PostgreSQL test; these
-    tables of issue 4 are emptied here (SQLite stores are thrown away anyway)."""
-    if store.dialect != "postgresql":
-        return
-    from sqlalchemy import text
-
-    with store.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(STOCK_TABLES)} RESTART IDENTITY CASCADE"))
+    """Empty every table of the PostgreSQL test database (SQLite stores are thrown away)."""
+    empty_every_table(store.engine)

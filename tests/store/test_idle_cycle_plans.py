@@ -30,6 +30,7 @@ from ordersync.store.query_plans import (
     rows_touched,
     seq_scans,
 )
+from tests.databases import empty_every_table
 
 pytestmark = pytest.mark.postgres
 HISTORY = 5000
@@ -39,10 +40,9 @@ READ_LIMIT = 50  # rows one query of an idle cycle may read (3 open orders; 5000
 @pytest.fixture
 def hub(postgres_url):
     store = Store(postgres_url)
+    empty_every_table(store.engine)
     yield store
-    with store.engine.begin() as conn:
-        conn.execute(text("TRUNCATE orders, order_lines, order_events, remote_writes, "
-                          "watermarks, stock_reservations RESTART IDENTITY CASCADE"))
+    empty_every_table(store.engine)
     store.dispose()
 
 

@@ -25,6 +25,7 @@ from ordersync.orders import OrderStatus
 from ordersync.orders import limits as L
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store import Store
+from tests.databases import empty_every_table
 
 S = OrderStatus
 # No shrinking: each example is real HTTP and database work, shrinking one would take minutes;
@@ -279,7 +280,9 @@ def backend(request, tmp_path_factory):
         store = Store(f"sqlite:///{tmp_path_factory.mktemp('props') / 'store.db'}")
     else:
         store = Store(request.getfixturevalue("postgres_url"))
+        empty_every_table(store.engine)
     yield store
+    empty_every_table(store.engine)
     store.dispose()
 
 
