@@ -100,6 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  "API (zombie flow-run detection); safe to repeat")
     automations.add_argument("--within", type=float, default=None,
                              help="override the heartbeat window in seconds")
+    pool = sub.add_parser(
+        "work-pool", help="create or update the process work pool the deployments run on",
+        description="Create the process work pool (or update its template) so that a worker "
+        "starts each flow run as Prefect's engine under the hub's interpreter, instead of a "
+        "workspace supervisor, an interpreter that imports Prefect before it execs the engine "
+        "(a second interpreter start per run). Safe to repeat.")
+    pool.add_argument("--name", default="ordersync")
+    pool.add_argument("--python", default=sys.executable,
+                      help="the hub's interpreter on the worker machines (default: this one)")
     add_connection_parsers(sub)
     add_webhook_parsers(sub)
 
@@ -235,6 +244,14 @@ def _migrate(args) -> int:
     return 0
 
 
+def _work_pool(args) -> int:
+    from ordersync.flows.work_pool import engine_command, ensure_work_pool
+
+    done = ensure_work_pool(args.name, args.python)
+    print(f"work pool {args.name} {done}: flow runs start as `{engine_command(args.python)}`")
+    return 0
+
+
 def _automations(args) -> int:
     from ordersync.flows.automations import apply_automations
 
@@ -272,7 +289,8 @@ def _shop_orders(args) -> int:
 
 
 _COMMANDS = {"demo": _demo, "sync": _sync, "orders": _orders, "events": _events,
-             "migrate": _migrate, "automations": _automations}
+             "migrate": _migrate, "automations": _automations,
+             "work-pool": _work_pool}
 _COMMANDS.update({"write-off": _write_off, "shop-orders": _shop_orders})
 
 

@@ -116,19 +116,24 @@ class LocalPrefect:
     def deploy(self, *, zombie_after: float | None = None) -> str:
         """Create the work pool, register every deployment of prefect.yaml and apply the
         automations (``zombie_after`` overrides their heartbeat window, for tests)."""
-        self.run_cli("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
+        self.create_work_pool()
         out = self.run_cli("--no-prompt", "deploy", "--all")
         args = ["automations"] + (["--within", str(zombie_after)] if zombie_after else [])
-        done = subprocess.run([sys.executable, "-m", "ordersync.cli", *args], env=self.env,
-                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise RuntimeError(f"applying automations failed:\n{done.stdout}\n{done.stderr}")
-        return out + done.stdout
+        return out + self.run_ordersync(*args)
 
     def create_work_pool(self) -> None:
-        """The process work pool, without deploying prefect.yaml (``ordersync connect``
-        deploys each connection on it)."""
-        self.run_cli("work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
+        """The process work pool (``ordersync work-pool``: one process per flow run), without
+        deploying prefect.yaml (``ordersync connect`` deploys each connection on it)."""
+        self.run_ordersync("work-pool", "--name", WORK_POOL)
+
+    def run_ordersync(self, *args: str, timeout: float = 120.0) -> str:
+        """An ``ordersync`` command against this server; its output, or RuntimeError."""
+        done = subprocess.run([sys.executable, "-m", "ordersync.cli", *args], env=self.env,
+                              cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"ordersync {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
 
     def start_worker(self, name: str = "worker", limit: int | None = None,
                      query_seconds: float | None = None) -> subprocess.Popen:

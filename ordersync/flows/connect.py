@@ -236,8 +236,8 @@ def check_work_pool(name: str) -> None:
             client.read_work_pool(name)
         except ObjectNotFound:
             raise ValueError(f"work pool {name!r} does not exist: create it with "
-                             f"`prefect work-pool create {name} --type process` and start a "
-                             "worker on it") from None
+                             f"`ordersync work-pool --name {name}` and start a worker on "
+                             "it") from None
 
 
 def deploy(spec: ConnectionSpec) -> list[str]:

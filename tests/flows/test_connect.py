@@ -22,8 +22,7 @@ SECRETS = (BOL_SECRET, BOL_SECRET_2, SHOP_TOKEN)
 
 @pytest.fixture
 def pool(prefect_server):
-    prefect_server.run_cli("work-pool", "create", "ordersync", "--type", "process",
-                           "--overwrite")
+    prefect_server.create_work_pool()
     return prefect_server
 
 
@@ -233,7 +232,7 @@ def test_a_worker_runs_the_connected_deployment(prefect_server, monkeypatch, tmp
     from ordersync.sandbox import stack as sb
 
     pool = "connect-test"
-    prefect_server.run_cli("work-pool", "create", pool, "--type", "process", "--overwrite")
+    prefect_server.run_ordersync("work-pool", "--name", pool)
     monkeypatch.setenv("ORDERSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.db'}")
     monkeypatch.setenv("ORDERSYNC_BOLCOM_CLIENT_SECRET", sb.BOL_CLIENT_SECRET)
     monkeypatch.setenv("ORDERSYNC_SHOPIFY_ACCESS_TOKEN", sb.SHOP_TOKEN)

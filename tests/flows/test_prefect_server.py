@@ -22,6 +22,7 @@ from packaging.version import Version
 
 from ordersync.local import PROJECT_ROOT, LocalPrefect
 from ordersync.sandbox.stack import SandboxStack
+from tests.flows.process_watch import ProcessWatch
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 # the blocks the deployments of prefect.yaml name: order connections (-> their marketplace)
@@ -68,6 +69,7 @@ def problems(log_dir: Path) -> list[str]:
 class Served:
     server: LocalPrefect
     deployments: dict  # name -> Deployment, for the scheduled deployments of prefect.yaml
+    processes: ProcessWatch  # what the worker starts
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +97,14 @@ def served(tmp_path_factory):
                 save_sandbox_shop_import(SHOP_IMPORT, stack, rate_limits=False,
                                          hub_currency="EUR", identify_products_by="sku")
                 server.deploy()
-                server.start_worker()
+                worker = server.start_worker()
                 from prefect.client.orchestration import get_client
 
                 with get_client(sync_client=True) as client:
                     deployments = {d.name: d for d in client.read_deployments()
                                    if d.name in scheduled_deployments()}
-                yield Served(server, deployments)
+                with ProcessWatch(worker.pid) as processes:
+                    yield Served(server, deployments, processes)
                 APILogWorker.drain_all()
         finally:
             server.stop()
@@ -264,6 +267,17 @@ def test_the_worker_completes_the_auto_scheduled_runs(served, burst):
         assert run.auto_scheduled
         assert run.state_type.value == "COMPLETED", (
             f"{name} ended {run.state_type.value}: {run.state.message}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_each_flow_run_is_one_process_started_by_the_worker(served, burst):
+    """The pool `ordersync work-pool` makes starts the engine directly: no workspace
+    supervisor (an interpreter that imports Prefect, then execs the engine) per flow run."""
+    auto, manual = burst
+    engines = served.processes.commands("prefect.engine")
+    assert len(engines) >= len(auto) + len(manual), served.processes.seen
+    assert served.processes.commands("_workspace_supervisor") == []
 
 
 @pytest.mark.slow
