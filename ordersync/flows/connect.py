@@ -47,6 +47,7 @@ from ordersync.blocks.credentials import (
     ShopwareCredentials,
     WooCommerceCredentials,
 )
+from ordersync.flows.work_pool import WORK_POOL
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MARKETPLACES: dict[str, type[Block]] = {"bolcom": BolcomCredentials,
@@ -59,7 +60,6 @@ WEBSHOPS: dict[str, type[Block]] = {"shopify": ShopifyCredentials,
                                     "lightspeed": LightspeedCredentials,
                                     "ccvshop": CcvShopCredentials}
 SETTINGS = tuple(n for n in OrderConnection.model_fields if n not in ("marketplace", "webshop"))
-WORK_POOL = "ordersync"
 SCHEDULE_SLUG = "interval"
 TRACKING_TIMEOUT = ("tracking_timeout", "tracking-timeout")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -6,7 +6,6 @@ from ordersync import order_loop as sync
 from ordersync.order_loop import ConnectionSettings
 from ordersync.sandbox.stack import SandboxStack
 from ordersync.store import Store
-from tests.databases import empty_every_table
 
 
 def amazon_context(sandbox: SandboxStack, store: Store, mode: str, **kw) -> sync.SyncContext:
@@ -26,8 +25,3 @@ def cycle(ctx: sync.SyncContext) -> dict[str, int]:
 
 def shop_orders(sandbox: SandboxStack, amazon_id: str) -> list[dict]:
     return sandbox.shopify.orders_with_reference(f"amazon:{amazon_id}")
-
-
-def clean_stock_tables(store: Store) -> None:
-    """Empty every table of the PostgreSQL test database (SQLite stores are thrown away)."""
-    empty_every_table(store.engine)

@@ -1,14 +1,12 @@
-"""Fixtures: a store whose shop import tables start empty on every backend."""
+"""Fixtures for the shop import tests."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.databases import empty_every_table
-
 
 @pytest.fixture
 def shop_store(store):
-    """The shared ``store`` fixture (emptied before and after each test on PostgreSQL)."""
-    empty_every_table(store.engine)
+    """The shared ``store`` fixture (on PostgreSQL it empties every table before and after
+    each test, the import's tables included)."""
     return store

@@ -1,14 +1,6 @@
 import pytest
 
 from ordersync.sandbox.stack import SandboxStack
-from tests.pending.helpers import clean_stock_tables
-
-
-@pytest.fixture
-def store(store):
-    """The shared store, with the stock tables emptied after each test too."""
-    yield store
-    clean_stock_tables(store)
 
 
 @pytest.fixture(scope="module")
