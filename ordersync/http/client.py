@@ -57,8 +57,39 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
             return None
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing: the platforms' APIs authenticate every request by
+    token, key or signature, so a cookie a platform (or its load balancer) sets must not ride
+    along on the next call, and reading every response's Set-Cookie costs a request object
+    per response for nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+class _CookielessClient(httpx.Client):
+    """``httpx.Client`` whose cookie jar stays empty (see :class:`_NoCookies`)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, value: object) -> None:
+        if value:
+            raise ValueError("an API client keeps no cookies")
+
+
+_NO_COOKIES = _NoCookies()
+
+
 class ApiClient:
-    """A thin wrapper over ``httpx.Client``; one per connector instance."""
+    """A thin wrapper over ``httpx.Client``; one per connector instance. It keeps no cookies
+    and builds each request from its base URL directly (httpx's ``build_request`` parses and
+    merges the URL twice per request)."""
 
     def __init__(
         self,
@@ -81,13 +112,15 @@ class ApiClient:
         self._on_response = on_response
         self.requests_made = 0
         self.rate_limited = 0
-        self._http = httpx.Client(
+        self._http = _CookielessClient(
             base_url=base_url,
             auth=auth.bound(self._fetch_token) if isinstance(auth, CachedTokenAuth) else auth,
             headers=dict(headers or {}),
             timeout=timeout,
             transport=transport,
         )
+        # ends with "/" like the base httpx merges a path onto ("https://a.example" has path "/")
+        self._base = str(self._http.base_url).rstrip("/") + "/"
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -132,13 +165,28 @@ class ApiClient:
             idempotent = method in IDEMPOTENT_METHODS
 
         def send() -> httpx.Response:
-            return self._http.request(
-                method, path, params=params, json=json, headers=headers, content=content
-            )
+            return self._http.send(self._build(method, path, params, json, headers, content))
 
         return self._send(
             send, f"{method} {path}", idempotent=idempotent, bucket=limiter or self.limiter,
             expect=expect,
+        )
+
+    def _build(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
+        headers: Mapping[str, str] | None, content: bytes | None,
+    ) -> httpx.Request:
+        """The request ``httpx.Client.request`` would build: a path relative to the base URL
+        (``/x`` and ``x`` alike) or an absolute URL, the client's headers under the call's,
+        the client's timeout."""
+        url = path if "://" in path else self._base + path.lstrip("/")
+        merged = self._http.headers
+        if headers:
+            merged = httpx.Headers(merged)
+            merged.update(headers)
+        return httpx.Request(
+            method, url, params=params, json=json, headers=merged, content=content,
+            extensions={"timeout": self._http.timeout.as_dict()},
         )
 
     def _fetch_token(self, auth: CachedTokenAuth) -> httpx.Response:
