@@ -29,7 +29,6 @@ from ordersync.http import (
     Unlimited,
     limiter_for,
 )
-from ordersync.http.json_body import json_of
 from ordersync.http.paging import numbered
 from ordersync.orders import (
     MarketplaceCancellation,
@@ -124,7 +123,7 @@ class BolcomConnector(OfferStock, BolcomReturns, PushSubscriptions):
         )
         if not response.content:
             return {}
-        data = json_of(response)
+        data = response.json()
         return data if isinstance(data, dict) else {}
 
     def _order(self, order_id: str) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from ordersync.connectors.bolcom import mapping
 from ordersync.http import ApiClient, FatalError, RateLimiter, UncertainWrite, Unlimited
-from ordersync.http.json_body import json_of
 from ordersync.orders import ProcessResult
 from ordersync.stock.model import Offer
 
@@ -114,7 +113,7 @@ class OfferStock:
                 "POST", "/shared/process-status", content=json.dumps(body).encode(),
                 headers={"Content-Type": MEDIA}, idempotent=True,
                 limiter=self._limiters.get("process-status"))
-            for status in json_of(response).get("processStatuses") or []:
+            for status in response.json().get("processStatuses") or []:
                 if isinstance(status, dict) and status.get("processStatusId"):
                     found[str(status["processStatusId"])] = mapping.process_result(status)
         return found

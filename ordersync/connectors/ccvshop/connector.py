@@ -45,7 +45,6 @@ from ordersync.http import (
     ValidationError,
     limiter_for,
 )
-from ordersync.http.json_body import json_of
 from ordersync.http.paging import Page, paginate
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 from ordersync.stock.model import WebshopStock
@@ -118,7 +117,7 @@ class CcvShopConnector:
         raise UncertainWrite(what, platform=self.platform, detail=problem)
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return json_of(self.client.request("GET", f"{API}/{path}", params=params))
+        return self.client.request("GET", f"{API}/{path}", params=params).json()
 
     def _write(self, method: str, path: str, body: Any) -> httpx.Response:
         return self.client.request(method, f"{API}/{path}", json=body, limiter=self.writes)

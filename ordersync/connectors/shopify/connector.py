@@ -24,7 +24,6 @@ from ordersync.connectors.shopify.returns import ShopifyReturns
 from ordersync.connectors.shopify.shop_import import ShopifyShopImport
 from ordersync.http import ApiClient, RateLimiter, Unlimited, limiter_for
 from ordersync.http.errors import error_for
-from ordersync.http.json_body import json_of
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 
 log = logging.getLogger("ordersync.connectors.shopify")
@@ -119,7 +118,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport, ShopifyReturns):
         variants = {**self.variants, **self.variant_ids(unlinked)}  # so Shopify takes stock
         body = order_payload(order, variants=variants, inventory_behaviour=self.inventory_behaviour)
         response = self.client.request("POST", self._path("orders"), json=body)
-        return str(json_of(response)["order"]["id"])
+        return str(response.json()["order"]["id"])
 
     def cancel_order(self, webshop_id: str) -> None:
         """``POST /orders/{id}/cancel.json`` with ``restock`` (its unfulfilled quantities go
@@ -174,7 +173,7 @@ class ShopifyConnector(ProductReads, ShopifyShopImport, ShopifyReturns):
     def get_order(self, webshop_id: str) -> WebshopOrderState:
         path = self._path(f"orders/{int(webshop_id)}")
         response = self.client.request("GET", path, params={"fields": STATE_FIELDS})
-        return order_state(json_of(response)["order"])
+        return order_state(response.json()["order"])
 
     def find_order(self, order: MarketplaceOrder, created_after: datetime) -> str | None:
         """The id of the order created for ``order.reference`` since ``created_after`` (minus

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from ordersync.http.json_body import json_of
 from ordersync.http.paging import Page, paginate
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^",;]+)"?')
@@ -48,6 +47,6 @@ def link_pages(
 
     def fetch(cursor: str | None) -> Page[Any, str]:
         response = request(dict(params) if cursor is None else {**kept, "page_info": cursor})
-        return Page(json_of(response)[key], next_page_info(response))
+        return Page(response.json()[key], next_page_info(response))
 
     return paginate(fetch, None, platform=platform, listing=listing)

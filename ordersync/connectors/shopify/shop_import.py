@@ -26,7 +26,6 @@ from ordersync.connectors.shopify.shop_mapping import (
     shop_order,
 )
 from ordersync.http import ApiClient
-from ordersync.http.json_body import json_of
 from ordersync.http.paging import Page, paginate
 from ordersync.orders.shop import ShopProduct
 
@@ -66,7 +65,7 @@ class ShopifyShopImport:
             params = {**window, "status": "any", "limit": PAGE_LIMIT, "since_id": since_id,
                       "fields": ORDER_FIELDS}
             response = self.client.request("GET", path, params=params)
-            items = json_of(response).get("orders") or []
+            items = response.json().get("orders") or []
             orders, rejected = map_page(items, shop_order, self.platform)
             ids = [int(i["id"]) for i in items
                    if isinstance(i, Mapping) and str(i.get("id", "")).isdigit()]

@@ -21,7 +21,6 @@ from ordersync.connectors.woocommerce.returns import WooReturns
 from ordersync.connectors.woocommerce.shop_import import WooShopImport
 from ordersync.connectors.woocommerce.stock import WooStock
 from ordersync.http import ApiClient, RateLimiter, Unlimited, ValidationError, limiter_for
-from ordersync.http.json_body import json_of
 from ordersync.http.paging import numbered
 from ordersync.orders import MarketplaceOrder, WebshopOrderState
 
@@ -76,7 +75,7 @@ class WooCommerceConnector(WooShopImport, WooStock, WooReturns):
     # -- plumbing -----------------------------------------------------------------------
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return json_of(self.client.request("GET", f"{API}/{path}", params=params))
+        return self.client.request("GET", f"{API}/{path}", params=params).json()
 
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """Page numbers until ``X-WP-TotalPages`` (or an empty page); empty pages are not
