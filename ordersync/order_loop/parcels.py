@@ -23,13 +23,14 @@ from ordersync.orders import (
     WebshopOrderState,
     can_transition,
 )
+from ordersync.orders.lifecycle import WEBSHOP_STATE_MOVES
 from ordersync.orders.parcels import CANCEL, SHIP, plan, uses_parcels
 from ordersync.store import OrderRecord
 from ordersync.store.parcels import PENDING, SKIPPED, WAITING, ParcelEntry, ParcelStore
 
 log = logging.getLogger("ordersync.order_loop.parcels")
 S = OrderStatus
-_OPEN = frozenset({S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.PARTIAL, S.WAITING})
+_OPEN = WEBSHOP_STATE_MOVES
 
 
 class Counts(Protocol):

@@ -29,7 +29,7 @@ from ordersync.orders import (
     Tracking,
     WebshopOrderState,
 )
-from ordersync.orders.lifecycle import on_webshop_state
+from ordersync.orders.lifecycle import WEBSHOP_STATE_MOVES, on_webshop_state
 from ordersync.store import Action, OrderRecord
 from ordersync.store.cancellations import CancelStore
 from ordersync.store.page_writes import PageWrites
@@ -179,18 +179,20 @@ def detect_webshop_changes(ctx: SyncContext) -> StepResult:
     since = (mark - settings.poll_overlap) if mark else run_start - settings.initial_lookback
     try:
         for page in shop.changed_orders(since):
+            # the poll's overlap reads most orders again; settled ones need not be loaded
             records = store.orders_by_webshop_ids(
                 shop.platform,
                 shop.account,
                 [s.webshop_id for s in page],
                 platform=mp.platform,
                 account=mp.account,
+                statuses=WEBSHOP_STATE_MOVES,
             )
             known = ParcelStore(store).of_orders([r.id for r in records.values()])
             changes: list[_Change] = []
             for state in page:
                 record = records.get(state.webshop_id)
-                if record is not None:  # else not an order of this connection
+                if record is not None:  # else another connection's, or settled
                     _apply_state(ctx, record, state, result, known, changes)
             _apply_changes(ctx, changes, result)
     except AuthError as exc:

@@ -10,6 +10,11 @@ from ordersync.orders.status import OrderStatus
 S = OrderStatus
 _ACTIVE = frozenset({S.NOT_SHIPPED, S.CANCELLATION_REQUEST, S.PARTIAL})
 
+WEBSHOP_STATE_MOVES = _ACTIVE | {S.WAITING}
+"""The statuses in which an order's webshop state can still change it (here, and through its
+parcels); in every other the hub reads the webshop's state and leaves the order as it is, so the
+webshop poll need not load those orders at all."""
+
 
 @dataclass(frozen=True, slots=True)
 class Change:

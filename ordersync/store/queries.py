@@ -41,21 +41,23 @@ class QueryStore(StoreBase):
         *,
         platform: str,
         account: str,
+        statuses: Collection[OrderStatus] | None = None,
     ) -> dict[str, OrderRecord]:
-        """The orders of one marketplace account with these webshop ids: a webshop shared by
-        several connections holds every connection's orders, and each acts on its own only."""
+        """The orders of one marketplace account with these webshop ids (and, if given, in
+        one of ``statuses``): a webshop shared by several connections holds every
+        connection's orders, and each acts on its own only."""
         if not ids:
             return {}
-        records = self._records(
-            and_(
-                OrderRow.platform == platform,
-                OrderRow.account == account,
-                OrderRow.webshop_platform == webshop_platform,
-                OrderRow.webshop_account == webshop_account,
-                OrderRow.webshop_order_id.in_(list(ids)),
-            ),
-            None,
+        where = and_(
+            OrderRow.platform == platform,
+            OrderRow.account == account,
+            OrderRow.webshop_platform == webshop_platform,
+            OrderRow.webshop_account == webshop_account,
+            OrderRow.webshop_order_id.in_(list(ids)),
         )
+        if statuses is not None:
+            where = and_(where, OrderRow.status.in_([str(s) for s in statuses]))
+        records = self._records(where, None)
         return {r.webshop_order_id: r for r in records if r.webshop_order_id}
 
     def first_unresolved_create(self, platform: str, account: str) -> datetime | None:

@@ -36,3 +36,25 @@ def test_open_order_untouched_and_shipped_order_never_reopened():
 def test_cancelled_in_webshop_cancels():
     assert on_webshop_state(S.NOT_SHIPPED, state(cancelled=True)).status == S.CANCELLED
     assert on_webshop_state(S.CANCELLATION_REQUEST, state(cancelled=True)).status == S.CANCELLED
+
+
+def test_a_webshop_state_moves_no_order_outside_webshop_state_moves():
+    """The webshop poll loads only orders in WEBSHOP_STATE_MOVES: a rule that acts on a state
+    in another status must add that status there, or the poll never shows it the state."""
+    from ordersync.order_loop import parcels
+    from ordersync.orders import Parcel, ParcelLine
+    from ordersync.orders.lifecycle import WEBSHOP_STATE_MOVES
+
+    parcel = Parcel("p1", (ParcelLine("l1", 1),), (Tracking("3SABCD1234567"),))
+    states = [
+        state(), state(True), state(True, tracking=[Tracking("3SABCD1234567")]),
+        state(cancelled=True), state(True, True, [Tracking("X")]),
+        WebshopOrderState("1", "bolcom:1", NOW, True, False, invalid="tracking too long"),
+        WebshopOrderState("1", "bolcom:1", NOW, True, False, (Tracking("3SABCD1234567"),),
+                          parcels=(parcel,)),
+        WebshopOrderState("1", "bolcom:1", NOW, False, False,
+                          cancelled_lines=(ParcelLine("l1", 1),)),
+    ]
+    moved = {status for status in S for s in states if on_webshop_state(status, s)}
+    assert moved == WEBSHOP_STATE_MOVES
+    assert parcels._OPEN == WEBSHOP_STATE_MOVES  # the parcels' rules settle on the same set

@@ -96,6 +96,10 @@ def test_done_intent_is_never_claimed_again(store):
     )["42"].id == oid
     assert store.orders_by_webshop_ids("shopify", "shop", ["42"], platform="amazon",
                                        account="acc") == {}
+    assert store.orders_by_webshop_ids("shopify", "shop", ["42"], platform="bolcom",
+                                       account="acc", statuses=[S.NOT_SHIPPED])["42"].id == oid
+    assert store.orders_by_webshop_ids("shopify", "shop", ["42"], platform="bolcom",
+                                       account="acc", statuses=[S.SHIPPED, S.WAITING]) == {}
 
 
 def test_released_intent_is_reclaimable_at_once_with_attempt_count(store):
