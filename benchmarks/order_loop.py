@@ -8,7 +8,10 @@ the hub's own overhead shows as a ratio (issue 15: orders/s x requests/order / r
 requests/s): the bare client replays the very requests the hub sent (the twins run in this
 process, and a create costs them more than a GET), and, as a second figure, sends GETs of
 one order. A warm-up round of ``--warm-up`` orders goes through the whole loop first, untimed
-(a flow run pays the ORM's and the statement cache's set-up once per process, not per order).
+(a flow run pays the ORM's and the statement cache's set-up once per process, not per order);
+then the heap is frozen as a flow run's process freezes it after its set-up (``ordersync.heap``;
+``--no-freeze`` to leave it: the twins' state lives in this process too and full collections
+walk it).
 Time the loop sleeps waiting for bol.com's asynchronous processing (the process status polls,
 ``process_poll_interval``) is the platform's time, not the hub's: it is printed apart and left
 out of the hub's seconds. ``--latency-ms`` adds a simulated network round trip to every request, the
@@ -32,6 +35,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ordersync import order_loop  # noqa: E402
+from ordersync.heap import freeze_setup_heap  # noqa: E402
 from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack  # noqa: E402
 from ordersync.sandbox.tracking_codes import GENERATORS  # noqa: E402
 from ordersync.store import Store  # noqa: E402
@@ -119,6 +123,8 @@ def main() -> None:
                         help="simulated network round trip added to every request")
     parser.add_argument("--warm-up", type=int, default=20,
                         help="orders through the whole loop before the timed ones")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the heap unfrozen after the warm-up")
     args = parser.parse_args()
     rng = random.Random(7)
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
@@ -156,6 +162,7 @@ def main() -> None:
             return ids, phases
 
         loop(args.warm_up, timed=False)
+        frozen = 0 if args.no_freeze else freeze_setup_heap()
         for n in range(1, args.rounds + 1):
             waits.clear()
             recorder.requests.clear()
@@ -206,6 +213,7 @@ def main() -> None:
         "store": url.split(":", 1)[0],
         "latency_ms": args.latency_ms,
         "warm_up_orders": args.warm_up,
+        "frozen_objects": frozen,
         "rounds": len(rounds),
         "overhead_ratio_per_round": [r["overhead_ratio"] for r in rounds],
         **median,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ordersync.blocks import OrderConnection
+from ordersync.heap import freeze_for_flow_run
 from ordersync.order_loop import SyncContext
 from ordersync.store import Store, default_url
 
@@ -35,6 +36,7 @@ def open_context(connection: str) -> Iterator[SyncContext]:
         webshop=block.webshop.get_client(),
         settings=block.settings(connection),
     )
+    freeze_for_flow_run()  # set-up done: the collector need not walk it again (ordersync.heap)
     try:
         yield ctx
     finally:
