@@ -179,7 +179,7 @@ class ApiClient:
         """The request ``httpx.Client.request`` would build: a path relative to the base URL
         (``/x`` and ``x`` alike) or an absolute URL, the client's headers under the call's,
         the client's timeout."""
-        url = path if "://" in path else self._base + path.lstrip("/")
+        url = path if path.startswith(("https://", "http://")) else self._base + path.lstrip("/")
         merged = self._http.headers
         if headers:
             merged = httpx.Headers(merged)

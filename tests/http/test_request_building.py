@@ -15,6 +15,8 @@ CALLS = [
     ("PUT", "/offers/7", {"content": b"<xml/>", "headers": {"Content-Type": "text/xml"}}),
     ("GET", "/x", {"headers": {"Accept": "text/csv", "X-Extra": "1"}}),
     ("GET", "https://uploads.example/doc/1?sig=abc", {}),
+    ("GET", "/redirect?to=https://elsewhere.example/x", {}),
+    ("GET", "/offers/a b%2Fc", {}),
 ]
 
 
