@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ordersync.carriers.marketplace_codes import marketplace_carrier
+from ordersync.connectors.bolcom.limits import RATE_LIMITS
 from ordersync.demo_traffic import Ledger
 from ordersync.sandbox.shop_facts import MerchantFacts
 from ordersync.sandbox.stack import SandboxStack
@@ -29,6 +30,8 @@ SHIP_TO = "NL"  # every demo buyer lives in the Netherlands
 FINAL_FLOW_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
+BOLCOM_DETAIL_WINDOW = RATE_LIMITS["order-detail"][1]  # seconds
+
 @dataclass(frozen=True)
 class Limits:
     """Deadlines: ``grace`` for one hop through the hub, plus ``tracking_wait`` for orders
@@ -39,8 +42,11 @@ class Limits:
 
     @classmethod
     def for_demo(cls, interval: float, tracking_wait_minutes: float) -> Limits:
-        """A few sync intervals, at least 90 s (a flow run starts a process on a busy box)."""
-        return cls(timedelta(seconds=max(5 * interval, 90)),
+        """A few sync intervals, at least 90 s (a flow run starts a process on a busy box),
+        plus a minute of bol.com's order-detail budget (8 reads a minute: a burst of demo
+        orders makes a run wait for it, and the schedule's next runs are cancelled meanwhile;
+        a CI run once missed an order by that)."""
+        return cls(timedelta(seconds=max(5 * interval, 90) + BOLCOM_DETAIL_WINDOW),
                    timedelta(minutes=tracking_wait_minutes))
 
 
