@@ -28,9 +28,8 @@ GENERATOR_CARRIERS = {"postnl": "postnl", "postnl_s10": "postnl",
                       "deutsche_post": "deutsche_post", "ups": "ups"}
 SHIP_TO = "NL"  # every demo buyer lives in the Netherlands
 FINAL_FLOW_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+BOLCOM_DETAIL_WINDOW = RATE_LIMITS["order-detail"][1]  # seconds of bol.com's detail budget
 
-
-BOLCOM_DETAIL_WINDOW = RATE_LIMITS["order-detail"][1]  # seconds
 
 @dataclass(frozen=True)
 class Limits:
