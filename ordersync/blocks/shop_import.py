@@ -16,8 +16,8 @@ from ordersync.blocks.credentials import (
     WooCommerceCredentials,
 )
 from ordersync.shop_import import check_identify_by
-from ordersync.shop_import.context import ShopImportSettings
 from ordersync.shop_import.keys import default_region
+from ordersync.shop_import.settings import ShopImportSettings
 
 ShopCredentials = ShopifyCredentials | WooCommerceCredentials | CartumCredentials
 PLATFORMS: dict[type[Block], str] = {ShopifyCredentials: "shopify",

@@ -1,19 +1,12 @@
 """Importing a webshop's own orders, products and customers (PRODUCT.md section 3): the
-rules as pure code. No I/O, no Prefect, no SQLAlchemy; the store and the flows apply them."""
+rules as pure code. No I/O, no Prefect, no SQLAlchemy; the store and the flows apply them.
+
+The page plan (``ordersync.shop_import.plan``) is imported from its own module: it needs
+pandas, and an order-sync flow run, which reads a shop-import block's settings but plans no
+page, must not pay pandas' import (about 0.3 CPU-s per flow-run process)."""
 
 from ordersync.shop_import.delivery import Delivery, delivery_of
 from ordersync.shop_import.keys import category_keys, email_key, phone_key, product_key
-from ordersync.shop_import.plan import (
-    CurrencyMismatch,
-    CustomerPlan,
-    LinePlan,
-    OrderPlan,
-    PagePlan,
-    check_currency,
-    plan_page,
-    unique_customers,
-    unique_products,
-)
 from ordersync.shop_import.rules import (
     IDENTIFY_BY,
     PlatformRules,
@@ -23,22 +16,13 @@ from ordersync.shop_import.rules import (
 
 __all__ = [
     "IDENTIFY_BY",
-    "CurrencyMismatch",
-    "CustomerPlan",
     "Delivery",
-    "LinePlan",
-    "OrderPlan",
-    "PagePlan",
     "PlatformRules",
     "category_keys",
-    "check_currency",
     "check_identify_by",
     "delivery_of",
     "email_key",
     "phone_key",
-    "plan_page",
     "product_key",
     "rules_for",
-    "unique_customers",
-    "unique_products",
 ]

@@ -21,9 +21,15 @@ from sqlalchemy.orm import Session
 
 from ordersync.orders import Quarantined
 from ordersync.orders.shop import ShopProduct
-from ordersync.shop_import import CustomerPlan, LinePlan, OrderPlan, PagePlan
 from ordersync.shop_import.keys import all_keys, category_keys
-from ordersync.shop_import.plan import unique_customers, unique_products
+from ordersync.shop_import.plan import (
+    CustomerPlan,
+    LinePlan,
+    OrderPlan,
+    PagePlan,
+    unique_customers,
+    unique_products,
+)
 from ordersync.store.records import address_to_json
 from ordersync.store.repository import Store, _insert, unidentified_key
 from ordersync.store.shop_tables import (

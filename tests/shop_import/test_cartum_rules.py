@@ -13,7 +13,7 @@ from ordersync.connectors.cartum import CartumConnector
 from ordersync.connectors.cartum import fields as f
 from ordersync.sandbox.cartum import CartumTwin
 from ordersync.sandbox.common import ServedApp
-from ordersync.shop_import import CurrencyMismatch
+from ordersync.shop_import.plan import CurrencyMismatch
 from ordersync.shop_import.steps import ShopImportContext, import_changed_orders, write_off
 from ordersync.store.shop_tables import ProductRow
 from tests.shop_import.helpers import context, run_backfill

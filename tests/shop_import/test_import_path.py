@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ordersync.orders import ErrorReason, Quarantined
 from ordersync.orders.shop import ShopLine, ShopProduct, ShopShipping
-from ordersync.shop_import import CurrencyMismatch
+from ordersync.shop_import.plan import CurrencyMismatch
 from ordersync.shop_import.steps import (
     apply_page,
     backfill_pages,

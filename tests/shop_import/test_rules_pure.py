@@ -10,20 +10,23 @@ import pytest
 from ordersync.orders import Address
 from ordersync.orders.shop import ShopLine, ShopShipping
 from ordersync.shop_import import (
-    CurrencyMismatch,
-    check_currency,
     check_identify_by,
     delivery_of,
     email_key,
     phone_key,
-    plan_page,
     product_key,
     rules_for,
+)
+from ordersync.shop_import.keys import category_keys, default_region
+from ordersync.shop_import.plan import (
+    CurrencyMismatch,
+    check_currency,
+    email_keys,
+    phone_keys,
+    plan_page,
     unique_customers,
     unique_products,
 )
-from ordersync.shop_import.keys import category_keys, default_region
-from ordersync.shop_import.plan import email_keys, phone_keys
 from tests.shop_import.fakes import customer, order
 
 PHONES = ["+31 6-1234 5678", "0031612345678", "06 12345678", None, "", "123", "+44 20 7946 0958",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ordersync.connectors.woocommerce import WooCommerceConnector
 from ordersync.sandbox.common import ServedApp
 from ordersync.sandbox.woocommerce import WooCommerceTwin
-from ordersync.shop_import import CurrencyMismatch
+from ordersync.shop_import.plan import CurrencyMismatch
 from ordersync.shop_import.steps import import_changed_orders, write_off
 from ordersync.store.shop_tables import CategoryRow, ProductRow
 from tests.shop_import.helpers import context, run_backfill
