@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ordersync.orders import ErrorReason, OrderLine, OrderStatus, can_transition
-from ordersync.store.migrate import upgrade
 from ordersync.store.records import OrderRecord, address_from_json
+from ordersync.store.schema_version import ensure_current
 from ordersync.store.tables import OrderEventRow, OrderLineRow, OrderRow
 
 
@@ -43,7 +43,7 @@ class StoreBase:
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
-            upgrade(self.engine)
+            ensure_current(self.engine)
 
     @property
     def dialect(self) -> str:

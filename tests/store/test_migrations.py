@@ -35,3 +35,48 @@ def test_unconfirmed_orders_query_uses_its_index(tmp_path):
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
     assert "ix_orders_unconfirmed" in str(plan), plan
     store.dispose()
+
+
+def test_head_is_the_newest_migration():
+    """``schema_version.HEAD`` must move with every new migration script."""
+    from alembic.script import ScriptDirectory
+
+    from ordersync.store.migrate import alembic_config
+    from ordersync.store.schema_version import HEAD
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
+
+
+def test_an_older_database_is_still_migrated_to_head(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from ordersync.store import Store
+    from ordersync.store.migrate import upgrade
+    from ordersync.store.schema_version import HEAD, revision_of
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    upgrade(engine, "0007")
+    assert revision_of(engine) == "0007"
+    assert "marketplace_cancellations" not in inspect(engine).get_table_names()
+    engine.dispose()
+    store = Store(url)
+    assert revision_of(store.engine) == HEAD
+    store.dispose()
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path):
+    """Every flow run opens the store: a current schema costs one SELECT, not Alembic."""
+    import subprocess
+    import sys
+
+    from ordersync.store import Store
+
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    Store(url).dispose()
+    code = ("import sys\nfrom ordersync.store import Store\n"
+            f"Store({url!r}).dispose()\nprint('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False"]
