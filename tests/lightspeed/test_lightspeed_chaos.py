@@ -22,6 +22,8 @@ def test_killed_sync_processes_into_lightspeed_lose_and_duplicate_nothing(
 test_fault_storms_into_lightspeed_lose_and_duplicate_nothing = storm_test(
     pairs([("amazon", "lightspeed")]), examples=2, rounds=3)
 
+# both marketplaces together into Lightspeed storm long in tests/chaos/test_storm.py (every
+# registry webshop); here each marketplace alone
 test_long_fault_storms_into_lightspeed = pytest.mark.timeout(1800)(pytest.mark.slow(
-    storm_test(pairs([(mp, "lightspeed") for mp in ("bolcom", "amazon", "bolcom+amazon")]),
+    storm_test(pairs([(mp, "lightspeed") for mp in ("bolcom", "amazon")]),
                examples=6, rounds=5)))
