@@ -14,8 +14,6 @@ from ordersync.shop_import.settings import ShopImportSettings
 from ordersync.store import Store
 from ordersync.store.shop_repository import PageContext, ShopImportRepository
 
-__all__ = ["ShopImportContext", "ShopImportSettings"]
-
 
 @dataclass
 class ShopImportContext:

@@ -15,13 +15,14 @@ from datetime import datetime
 
 from ordersync.connectors.base import ShopOrderPage
 from ordersync.http import FatalError, RetriableError
-from ordersync.shop_import.context import ShopImportContext, ShopImportSettings
+from ordersync.shop_import.context import ShopImportContext
 from ordersync.shop_import.plan import (
     CurrencyMismatch,
     check_currency,
     plan_page,
     unique_products,
 )
+from ordersync.shop_import.settings import ShopImportSettings
 from ordersync.store.shop_repository import BackfillMark, BackfillState, ShopOrderRecord
 
 log = logging.getLogger("ordersync.shop_import.steps")

@@ -4,29 +4,16 @@ and stock-sync runs (every connection, every 5 minutes) must not import it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def imported_after(module: str, *names: str) -> dict[str, bool]:
-    code = (f"import sys, {module}\n"
-            f"print(*[n in sys.modules for n in {list(names)!r}])")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(zip(names, (w == "True" for w in done.stdout.split()), strict=True))
+from tests.imported import imported_after
 
 
 @pytest.mark.parametrize("module", ["ordersync.flows.order_sync", "ordersync.flows.stock_sync"])
 def test_a_sync_flow_run_does_not_import_pandas(module: str) -> None:
-    assert imported_after(module, "pandas") == {"pandas": False}
+    assert imported_after(f"import {module}", "pandas") == {"pandas": False}
 
 
 def test_the_shop_import_flow_does_import_it() -> None:
     """The check above can fail: the module that plans pages still brings pandas."""
-    assert imported_after("ordersync.flows.shop_import", "pandas") == {"pandas": True}
+    assert imported_after("import ordersync.flows.shop_import", "pandas") == {"pandas": True}

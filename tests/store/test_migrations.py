@@ -67,16 +67,10 @@ def test_an_older_database_is_still_migrated_to_head(tmp_path):
 
 def test_opening_a_current_database_does_not_import_alembic(tmp_path):
     """Every flow run opens the store: a current schema costs one SELECT, not Alembic."""
-    import subprocess
-    import sys
-
     from ordersync.store import Store
+    from tests.imported import imported_after
 
     url = f"sqlite:///{tmp_path / 'current.db'}"
     Store(url).dispose()
-    code = ("import sys\nfrom ordersync.store import Store\n"
-            f"Store({url!r}).dispose()\nprint('alembic' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["False"]
+    code = f"from ordersync.store import Store\nStore({url!r}).dispose()"
+    assert imported_after(code, "alembic") == {"alembic": False}
