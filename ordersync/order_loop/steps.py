@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ordersync.carriers import detect, marketplace_carrier
 from ordersync.connectors.capabilities import ProcessStatusReader
@@ -413,17 +413,27 @@ def sweep_waiting(ctx: SyncContext) -> StepResult:
     return expire_waiting(ctx, ctx.store.overdue_waiting(mp.platform, mp.account, cutoff))
 
 
+EARLY_START = timedelta(seconds=60)
+"""How early a delayed tracking-timeout run may start and still do its work, after waiting out
+the rest: Prefect's worker submits a scheduled run up to its prefetch (10 s by default) before
+its time, and the machine that scheduled it may run a little ahead of the worker's."""
+
+
 def tracking_timeout(ctx: SyncContext, order_id: int) -> StepResult:
-    """The delayed sub-flow's work for one order (a no-op unless it is still waiting and due)."""
+    """The delayed sub-flow's work for one order: a no-op unless it is still waiting and due
+    (within ``EARLY_START`` of its deadline, the run waits for it first)."""
     record, mp = ctx.store.get(order_id), ctx.marketplace
     if (record.platform, record.account) != (mp.platform, mp.account):
         log.warning("order %s is not an order of connection %s", order_id, ctx.settings.name)
         return StepResult({"skipped": 1})
-    due = record.waiting_since is not None and (
-        ctx.clock() >= record.waiting_since + ctx.settings.tracking_wait
-    )
-    if record.status != OrderStatus.WAITING or not due:
+    if record.status != OrderStatus.WAITING or record.waiting_since is None:
         return StepResult({"skipped": 1})
+    left = record.waiting_since + ctx.settings.tracking_wait - ctx.clock()
+    if left > EARLY_START:
+        return StepResult({"skipped": 1})
+    if left > timedelta(0):
+        ctx.sleep(left.total_seconds())
+        record = ctx.store.get(order_id)  # a cycle may have moved it meanwhile
     return expire_waiting(ctx, [record])
 
 

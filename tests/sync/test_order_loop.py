@@ -150,3 +150,41 @@ def test_unclear_carrier_is_sent_as_other_with_a_warning(sandbox, store):
     assert record.status == S.SHIPPED and record.carrier is None
     warning = [e for e in store.events(record.id) if e["kind"] == "shipped"][0]
     assert warning["level"] == "warning" and "unclear" in warning["message"]
+
+
+def test_a_tracking_timeout_run_started_a_little_early_waits_for_its_deadline(sandbox, store):
+    """Prefect's worker submits a scheduled run up to its prefetch (10 s) early: a delayed run
+    that reached the order 11 ms before the deadline did nothing and left the order waiting
+    until the next cycle's sweep (an end-to-end run saw it). It waits out the rest instead;
+    a run started long before the deadline (by hand) still does nothing."""
+    ctx = sandbox.context(store)
+    bol_id = sandbox.bolcom.place_order()
+    cycle(ctx)
+    sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"])
+    result = sync.StepResult()
+    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes):
+        result.merge(step(ctx))
+    [(order_id, since)] = result.waiting
+    deadline = since + ctx.settings.tracking_wait
+    now = [deadline - timedelta(seconds=3)]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+
+    early = sandbox.context(store, clock=lambda: now[0], sleep=sleep)
+    assert sync.tracking_timeout(early, order_id).counts == {"shipped_without_tracking": 1}
+    assert slept[0] == 3.0 and now[0] >= deadline
+    assert store.get(order_id).status == OrderStatus.SHIPPED
+
+    other = sandbox.bolcom.place_order()
+    cycle(ctx)
+    sandbox.shopify.complete(shop_order(sandbox, other)["id"])
+    result = sync.StepResult()
+    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes):
+        result.merge(step(ctx))
+    [(other_id, other_since)] = result.waiting
+    now[0], slept[:] = other_since + ctx.settings.tracking_wait - timedelta(minutes=10), []
+    assert sync.tracking_timeout(early, other_id).counts == {"skipped": 1}
+    assert slept == [] and store.get(other_id).status == OrderStatus.WAITING
