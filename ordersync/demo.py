@@ -86,7 +86,7 @@ def run_demo(*, port: int | None, interval: float, tracking_wait: float,
         prefect.deploy()
         prefect.set_interval(scheduled, interval)
         if not imports:
-            _pause(prefect, ["shop-import"])
+            prefect.pause_schedules(["shop-import"])
             _say(f"{sandbox.row.title} is no shop import source: shop-import is paused")
         _cancel_leftovers(prefect, started)
         _overview()  # creates the session's hub database before any flow run needs it
@@ -177,14 +177,6 @@ def _imports(sandbox: SandboxStack) -> bool:
         return isinstance(connector, ShopOrderSource)
     finally:
         connector.close()
-
-
-def _pause(prefect: LocalPrefect, names: list[str]) -> None:
-    deployments = prefect.deployments()
-    for name in names:
-        for schedule in deployments[name]["schedules"]:
-            prefect._api("PATCH", f"/deployments/{deployments[name]['id']}/schedules/"
-                         f"{schedule['id']}", {"active": False})
 
 
 def _save_blocks(sandbox: SandboxStack, tracking_wait: float, imports: bool) -> None:
