@@ -47,6 +47,7 @@ from ordersync.blocks.credentials import (
     ShopwareCredentials,
     WooCommerceCredentials,
 )
+from ordersync.flows.schedule_change import drop_changed_schedules, settle
 from ordersync.flows.work_pool import WORK_POOL
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -225,7 +226,8 @@ def _apply(deployment: RunnerDeployment, **kw: Any) -> None:
 
 
 def _schedule(seconds: float) -> dict[str, Any]:
-    """One interval schedule with a fixed slug: an update replaces it instead of adding one."""
+    """One interval schedule with a fixed slug: an update replaces it instead of adding one
+    (``deploy`` deletes it first when the interval changes: ``schedule_change``)."""
     return {"schedule": IntervalSchedule(interval=timedelta(seconds=seconds)),
             "slug": SCHEDULE_SLUG, "active": True}
 
@@ -260,8 +262,15 @@ def deploy(spec: ConnectionSpec) -> list[str]:
             parameters={"connections": [spec.name]},
             work_pool=spec.work_pool, tags=["ordersync", "stock", f"connection:{spec.name}"],
             description=f"Stock sync of connection {spec.name} (ordersync connect)."))
+    interval = timedelta(seconds=spec.interval_seconds)
+    with get_client(sync_client=True) as client:  # a new interval is a new schedule
+        changed = [found for d in made if (found := drop_changed_schedules(
+            client, f"{d.flow_name}/{d.name}", interval))]
     for deployment in made:
         _apply(deployment, schedules=[_schedule(spec.interval_seconds)])
+    if changed:
+        with get_client(sync_client=True) as client:
+            settle(client, changed)
     names = [f"{d.flow_name}/{d.name}" for d in made]
     if needs_timeout:  # order-sync schedules its tracking waits on it (prefect.yaml has it)
         timeout = RunnerDeployment.from_entrypoint(
