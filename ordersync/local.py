@@ -220,7 +220,7 @@ class LocalPrefect:
             "parameters": old.get("parameters") or {}})
         deadline = time.monotonic() + settle
         while True:
-            waiting = [name for name, runs in self._schedule_runs(names).items()
+            waiting = [name for name, runs in self.schedule_runs(names).items()
                        if not runs["current"]]
             self.drop_stale_runs(names)
             if not waiting or time.monotonic() > deadline:
@@ -238,7 +238,7 @@ class LocalPrefect:
     def drop_stale_runs(self, names: list[str]) -> int:
         """Delete the auto-scheduled runs, still Scheduled, of the deployments ``names`` that no
         active schedule of theirs made (a replaced or paused one); returns how many."""
-        stale = [run for runs in self._schedule_runs(names).values() for run in runs["stale"]]
+        stale = [run for runs in self.schedule_runs(names).values() for run in runs["stale"]]
         for run in stale:
             try:
                 self._api("DELETE", f"/flow_runs/{run['id']}")
@@ -259,7 +259,7 @@ class LocalPrefect:
             self._api("PATCH", f"/deployments/{deployment['id']}",
                       {"schedules": [new(s) for s in deployment["schedules"]]})
 
-    def _schedule_runs(self, names: list[str]) -> dict[str, dict[str, list[dict]]]:
+    def schedule_runs(self, names: list[str]) -> dict[str, dict[str, list[dict]]]:
         """Per deployment: its auto-scheduled runs still Scheduled, split into those of its
         active schedules ("current") and the others ("stale")."""
         deployments = self.deployments()

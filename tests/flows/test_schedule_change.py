@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from ordersync.local import PROJECT_ROOT
+from tests.waiting import wait_for
 
 NAME = "schedule-change-probe"
 POOL = "schedule-change"  # no worker serves it: nothing runs, the tests read the schedules
@@ -27,15 +28,6 @@ RECENT = 7  # s: Prefect's recent-deployments scheduler looks at deployments upd
 
 def starts(runs: list[dict]) -> list[datetime]:
     return sorted(datetime.fromisoformat(r["next_scheduled_start_time"]) for r in runs)
-
-
-def wait_for(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
-    return value
 
 
 @contextmanager
@@ -62,7 +54,7 @@ def late_scheduler_pass(server, deployment_id: str):
 def fires_every(server, name: str, seconds: int) -> None:
     """The deployment's next runs come every ``seconds`` (not on the old interval)."""
     def soon() -> list[datetime]:
-        runs = server._schedule_runs([name])[name]["current"]
+        runs = server.schedule_runs([name])[name]["current"]
         horizon = datetime.now(UTC) + timedelta(seconds=4 * seconds)
         return [t for t in starts(runs) if t <= horizon]
 
@@ -74,7 +66,7 @@ def fires_every(server, name: str, seconds: int) -> None:
 def old_enough(server, name: str) -> None:
     """The scheduler made the deployment's runs and no longer looks at it as a new one: only
     a change it notices reschedules it."""
-    wait_for(lambda: server._schedule_runs([name])[name]["current"], "the first runs")
+    wait_for(lambda: server.schedule_runs([name])[name]["current"], "the first runs")
     time.sleep(RECENT)
 
 
@@ -93,9 +85,9 @@ def test_a_scheduler_pass_that_read_the_old_schedule_does_not_hold_back_the_new_
     fires_every(server, NAME, NEW)
     # the late pass's runs are told apart and deleted
     assert server.drop_stale_runs([NAME]) == late()
-    assert not server._schedule_runs([NAME])[NAME]["stale"]
+    assert not server.schedule_runs([NAME])[NAME]["stale"]
     server.pause_schedules([NAME])
-    assert not server._schedule_runs([NAME])[NAME]["current"]
+    assert not server.schedule_runs([NAME])[NAME]["current"]
 
 
 def test_connect_with_a_new_interval_during_a_scheduler_pass_fires_on_the_new_one(
@@ -126,4 +118,4 @@ def test_connect_with_a_new_interval_during_a_scheduler_pass_fires_on_the_new_on
     # after those 100 (100 min at 60 s) the deployment would fall back to the old interval
     # for as long as the late runs reach (8 h at 300 s).
     assert len(prefect_server.deployments()[name]["schedules"]) == 1
-    assert len(prefect_server._schedule_runs([name])[name]["stale"]) == late()
+    assert len(prefect_server.schedule_runs([name])[name]["stale"]) == late()

@@ -7,8 +7,6 @@ run is due and not started (``prefect_busy``)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ordersync.blocks.sandbox import save_sandbox_connection
@@ -18,18 +16,10 @@ from ordersync.sandbox.stack import SHOP_TOKEN, SandboxStack
 from ordersync.webhooks.register import register_shopify, shopify_client
 from ordersync.webhooks.routes import secret_block_name
 from ordersync.webhooks.shopify import TOPICS
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 CONNECTION = "notify-sandbox"
-
-
-def wait_for(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
-    return value
 
 
 @pytest.fixture
