@@ -1,6 +1,6 @@
 """The order loop against the served twins: bol.com -> Shopify -> bol.com, on both stores."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ordersync import order_loop as sync
 from ordersync.order_loop import ConnectionSettings
@@ -99,15 +99,22 @@ def test_code_added_while_waiting_ships_with_it(sandbox, store):
                                                                        "1Z999AA10123456784")
 
 
-def test_tracking_timeout_subflow_work_is_a_noop_before_the_deadline(sandbox, store):
-    ctx = sandbox.context(store)
+def completed_without_tracking(sandbox, ctx) -> tuple[int, datetime]:
+    """A new bol.com order, completed in Shopify without a code and detected: (hub id, since
+    when it waits)."""
     bol_id = sandbox.bolcom.place_order()
     cycle(ctx)
     sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"])
     result = sync.StepResult()
     for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes):
         result.merge(step(ctx))
-    [(order_id, _since)] = result.waiting
+    [(order_id, since)] = result.waiting
+    return order_id, since
+
+
+def test_tracking_timeout_subflow_work_is_a_noop_before_the_deadline(sandbox, store):
+    ctx = sandbox.context(store)
+    order_id, _since = completed_without_tracking(sandbox, ctx)
     assert sync.tracking_timeout(ctx, order_id).counts == {"skipped": 1}
     late = sandbox.context(store, clock=lambda: ctx.clock() + timedelta(hours=3, seconds=1))
     assert sync.tracking_timeout(late, order_id).counts == {"shipped_without_tracking": 1}
@@ -158,13 +165,7 @@ def test_a_tracking_timeout_run_started_a_little_early_waits_for_its_deadline(sa
     until the next cycle's sweep (an end-to-end run saw it). It waits out the rest instead;
     a run started long before the deadline (by hand) still does nothing."""
     ctx = sandbox.context(store)
-    bol_id = sandbox.bolcom.place_order()
-    cycle(ctx)
-    sandbox.shopify.complete(shop_order(sandbox, bol_id)["id"])
-    result = sync.StepResult()
-    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes):
-        result.merge(step(ctx))
-    [(order_id, since)] = result.waiting
+    order_id, since = completed_without_tracking(sandbox, ctx)
     deadline = since + ctx.settings.tracking_wait
     now = [deadline - timedelta(seconds=3)]
     slept: list[float] = []
@@ -178,13 +179,7 @@ def test_a_tracking_timeout_run_started_a_little_early_waits_for_its_deadline(sa
     assert slept[0] == 3.0 and now[0] >= deadline
     assert store.get(order_id).status == OrderStatus.SHIPPED
 
-    other = sandbox.bolcom.place_order()
-    cycle(ctx)
-    sandbox.shopify.complete(shop_order(sandbox, other)["id"])
-    result = sync.StepResult()
-    for step in (sync.import_orders, sync.create_in_webshop, sync.detect_webshop_changes):
-        result.merge(step(ctx))
-    [(other_id, other_since)] = result.waiting
+    other_id, other_since = completed_without_tracking(sandbox, ctx)
     now[0], slept[:] = other_since + ctx.settings.tracking_wait - timedelta(minutes=10), []
     assert sync.tracking_timeout(early, other_id).counts == {"skipped": 1}
     assert slept == [] and store.get(other_id).status == OrderStatus.WAITING
