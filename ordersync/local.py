@@ -16,9 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.objects import FlowRun
 
+from ordersync.flows.schedule_change import drop_stale_runs, runs_by_schedule, settle
 from ordersync.sandbox.common import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -203,83 +207,50 @@ class LocalPrefect:
         """Every deployment by name, with its schedules."""
         return {d["name"]: d for d in self._api("POST", "/deployments/filter", {})}
 
-    def set_interval(self, names: list[str], seconds: float,
-                     settle: float = 30.0) -> None:
-        """Make the deployments' schedules fire every ``seconds`` (replacing the interval of
-        prefect.yaml), and wait up to ``settle`` seconds for the scheduler's first runs on it.
+    def client(self) -> SyncPrefectClient:
+        """A Prefect client of this server, whatever this process's settings say."""
+        return SyncPrefectClient(self.api_url)
 
-        The schedules are replaced (new ids), never patched in place. Prefect's scheduler
-        reads a schedule and inserts its runs in two transactions: a pass that read the old
-        schedule and inserts after the change puts back runs on the old interval. Under the
-        same schedule id they would count as that schedule's runs, and with enough of them
-        the scheduler makes none on the new interval (a demo session's stock-sync and
-        shop-import never ran: their first runs were 300 s away). Under a replaced id they are
-        told apart and deleted (``drop_stale_runs``)."""
-        self._replace_schedules(names, lambda old: {
+    def set_interval(self, names: list[str], seconds: float,
+                     settle_seconds: float = 30.0) -> None:
+        """Make the deployments' schedules fire every ``seconds`` (replacing the interval of
+        prefect.yaml), and wait up to ``settle_seconds`` for the scheduler's first runs on it.
+        The schedules are replaced (new ids), never patched in place, and runs a scheduler
+        pass still makes on the old ones are deleted: see ``ordersync.flows.schedule_change``
+        (a demo session's stock-sync and shop-import never ran, their runs left on 300 s)."""
+        ids = self._replace_schedules(names, lambda old: {
             "schedule": {"interval": seconds}, "active": True,
             "parameters": old.get("parameters") or {}})
-        deadline = time.monotonic() + settle
-        while True:
-            waiting = [name for name, runs in self.schedule_runs(names).items()
-                       if not runs["current"]]
-            self.drop_stale_runs(names)
-            if not waiting or time.monotonic() > deadline:
-                return  # else Prefect's main scheduler makes them within its loop (60 s)
-            time.sleep(0.5)
+        with self.client() as client:
+            settle(client, ids, settle_seconds)
 
     def pause_schedules(self, names: list[str]) -> None:
         """Deactivate the deployments' schedules (replaced, as in ``set_interval``) and delete
         the runs already scheduled by them."""
-        self._replace_schedules(names, lambda old: {
+        ids = self._replace_schedules(names, lambda old: {
             "schedule": old["schedule"], "active": False,
             "parameters": old.get("parameters") or {}})
-        self.drop_stale_runs(names)
+        with self.client() as client:
+            drop_stale_runs(client, ids)
 
-    def drop_stale_runs(self, names: list[str]) -> int:
-        """Delete the auto-scheduled runs, still Scheduled, of the deployments ``names`` that no
-        active schedule of theirs made (a replaced or paused one); returns how many."""
-        stale = [run for runs in self.schedule_runs(names).values() for run in runs["stale"]]
-        for run in stale:
-            try:
-                self._api("DELETE", f"/flow_runs/{run['id']}")
-            except httpx.HTTPStatusError as exc:  # started or deleted meanwhile
-                if exc.response.status_code != 404:
-                    raise
-        return len(stale)
+    def schedule_runs(self, name: str) -> tuple[list[FlowRun], list[FlowRun]]:
+        """Deployment ``name``'s scheduled runs: (its active schedules' runs, other runs)."""
+        with self.client() as client:
+            return runs_by_schedule(client, [UUID(self.deployments()[name]["id"])])
 
     def _replace_schedules(self, names: list[str],
-                           new: Callable[[dict], dict]) -> None:
+                           new: Callable[[dict], dict]) -> list[UUID]:
+        """PATCH each deployment with its schedules as ``new`` makes them from the old ones:
+        the whole list replaces them (prefect.yaml's have no slugs) and drops the runs they
+        had made, in one transaction. Returns the deployments' ids."""
         deployments = self.deployments()
         for name in names:
             deployment = deployments[name]
             if not deployment["schedules"]:
                 raise ValueError(f"deployment {name!r} has no schedule in prefect.yaml")
-            # the whole list replaces the deployment's schedules (prefect.yaml's have no
-            # slugs) and drops the runs they had made, in one transaction
             self._api("PATCH", f"/deployments/{deployment['id']}",
                       {"schedules": [new(s) for s in deployment["schedules"]]})
-
-    def schedule_runs(self, names: list[str]) -> dict[str, dict[str, list[dict]]]:
-        """Per deployment: its auto-scheduled runs still Scheduled, split into those of its
-        active schedules ("current") and the others ("stale")."""
-        deployments = self.deployments()
-        active = {s["id"] for name in names for s in deployments[name]["schedules"]
-                  if s["active"]}
-        by_id = {deployments[name]["id"]: {"current": [], "stale": []} for name in names}
-        query = {"deployments": {"id": {"any_": list(by_id)}},
-                 "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}, "limit": 200}
-        offset = 0
-        while True:
-            page = self._api("POST", "/flow_runs/filter", {**query, "offset": offset})
-            for run in page:
-                if run.get("auto_scheduled"):
-                    made_by = (run.get("created_by") or {}).get("id")
-                    by_id[run["deployment_id"]]["current" if made_by in active
-                                                else "stale"].append(run)
-            offset += len(page)
-            if len(page) < query["limit"]:
-                break
-        return {name: by_id[deployments[name]["id"]] for name in names}
+        return [UUID(deployments[name]["id"]) for name in names]
 
     def flow_runs(self, states: list[str] | None = None,
                   not_states: list[str] | None = None) -> list[dict]:

@@ -6,7 +6,7 @@ the same schedule id; the scheduler counts them as that schedule's runs and, wit
 them, makes none on the new interval - for up to 100 runs ahead. So a changed interval gets a
 new schedule: the old one is deleted first (Prefect deletes its scheduled runs with it), and
 runs a late pass still inserts under the old id are told apart by that id and deleted once the
-new schedule has its first runs. ``LocalPrefect.set_interval`` does the same over REST."""
+new schedule has its first runs. ``LocalPrefect.set_interval`` (the demo) uses the same."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ def drop_changed_schedules(client: SyncPrefectClient, full_name: str,
     return deployment.id if changed else None
 
 
+def runs_by_schedule(client: SyncPrefectClient, deployment_ids: Iterable[UUID]
+                     ) -> tuple[list[FlowRun], list[FlowRun]]:
+    """The deployments' auto-scheduled runs still Scheduled: (those an active schedule of
+    theirs made, those any other made - a replaced or paused one)."""
+    ids = list(deployment_ids)
+    active = {s.id for d in ids for s in client.read_deployment(d).schedules if s.active}
+    runs = [r for r in _scheduled_runs(client, ids) if r.auto_scheduled]
+    return ([r for r in runs if _schedule_of(r) in active],
+            [r for r in runs if _schedule_of(r) not in active])
+
+
+def drop_stale_runs(client: SyncPrefectClient, deployment_ids: Iterable[UUID]) -> int:
+    """Delete the deployments' scheduled runs that no active schedule of theirs made; how
+    many."""
+    return _delete(client, runs_by_schedule(client, deployment_ids)[1])
+
+
 def settle(client: SyncPrefectClient, deployment_ids: Iterable[UUID],
            timeout: float = 15.0) -> int:
     """Wait up to ``timeout`` s until each deployment has a scheduled run of an active schedule
@@ -51,19 +68,22 @@ def settle(client: SyncPrefectClient, deployment_ids: Iterable[UUID],
     deadline = time.monotonic() + timeout
     dropped = 0
     while True:
-        active = {s.id for d in ids for s in client.read_deployment(d).schedules if s.active}
-        runs = _scheduled_runs(client, ids)
-        stale = [r for r in runs if r.auto_scheduled and _schedule_of(r) not in active]
-        for run in stale:
-            try:
-                client.delete_flow_run(run.id)
-                dropped += 1
-            except ObjectNotFound:  # started or deleted meanwhile
-                pass
-        fired = {r.deployment_id for r in runs if r.auto_scheduled and _schedule_of(r) in active}
-        if fired >= set(ids) or time.monotonic() > deadline:
+        current, stale = runs_by_schedule(client, ids)
+        dropped += _delete(client, stale)
+        if {r.deployment_id for r in current} >= set(ids) or time.monotonic() > deadline:
             return dropped  # else Prefect's main scheduler makes them within its loop (60 s)
         time.sleep(0.5)
+
+
+def _delete(client: SyncPrefectClient, runs: list[FlowRun]) -> int:
+    deleted = 0
+    for run in runs:
+        try:
+            client.delete_flow_run(run.id)
+            deleted += 1
+        except ObjectNotFound:  # started or deleted meanwhile
+            pass
+    return deleted
 
 
 def _scheduled_runs(client: SyncPrefectClient, ids: list[UUID]) -> list[FlowRun]:

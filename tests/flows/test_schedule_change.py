@@ -16,7 +16,9 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from uuid import UUID
 
+from ordersync.flows.schedule_change import drop_stale_runs
 from ordersync.local import PROJECT_ROOT
 from tests.waiting import wait_for
 
@@ -26,8 +28,8 @@ OLD, NEW = 300, 10  # seconds
 RECENT = 7  # s: Prefect's recent-deployments scheduler looks at deployments updated in 6 s
 
 
-def starts(runs: list[dict]) -> list[datetime]:
-    return sorted(datetime.fromisoformat(r["next_scheduled_start_time"]) for r in runs)
+def starts(runs: list) -> list[datetime]:
+    return sorted(r.next_scheduled_start_time for r in runs)
 
 
 @contextmanager
@@ -54,7 +56,7 @@ def late_scheduler_pass(server, deployment_id: str):
 def fires_every(server, name: str, seconds: int) -> None:
     """The deployment's next runs come every ``seconds`` (not on the old interval)."""
     def soon() -> list[datetime]:
-        runs = server.schedule_runs([name])[name]["current"]
+        runs = server.schedule_runs(name)[0]
         horizon = datetime.now(UTC) + timedelta(seconds=4 * seconds)
         return [t for t in starts(runs) if t <= horizon]
 
@@ -66,7 +68,7 @@ def fires_every(server, name: str, seconds: int) -> None:
 def old_enough(server, name: str) -> None:
     """The scheduler made the deployment's runs and no longer looks at it as a new one: only
     a change it notices reschedules it."""
-    wait_for(lambda: server.schedule_runs([name])[name]["current"], "the first runs")
+    wait_for(lambda: server.schedule_runs(name)[0], "the first runs")
     time.sleep(RECENT)
 
 
@@ -84,10 +86,11 @@ def test_a_scheduler_pass_that_read_the_old_schedule_does_not_hold_back_the_new_
 
     fires_every(server, NAME, NEW)
     # the late pass's runs are told apart and deleted
-    assert server.drop_stale_runs([NAME]) == late()
-    assert not server.schedule_runs([NAME])[NAME]["stale"]
+    with server.client() as client:
+        assert drop_stale_runs(client, [UUID(server.deployments()[NAME]["id"])]) == late()
+    assert not server.schedule_runs(NAME)[1]
     server.pause_schedules([NAME])
-    assert not server.schedule_runs([NAME])[NAME]["current"]
+    assert not server.schedule_runs(NAME)[0]
 
 
 def test_connect_with_a_new_interval_during_a_scheduler_pass_fires_on_the_new_one(
@@ -118,4 +121,4 @@ def test_connect_with_a_new_interval_during_a_scheduler_pass_fires_on_the_new_on
     # after those 100 (100 min at 60 s) the deployment would fall back to the old interval
     # for as long as the late runs reach (8 h at 300 s).
     assert len(prefect_server.deployments()[name]["schedules"]) == 1
-    assert len(prefect_server.schedule_runs([name])[name]["stale"]) == late()
+    assert len(prefect_server.schedule_runs(name)[1]) == late()
