@@ -453,10 +453,6 @@ _CHAIN = ("Traceback (most recent call last)", "During handling of the above exc
           "The above exception was the direct cause")
 
 
-ORDER_REPORT = re.compile(r"\border \S+ \(.*\): \S+ - .* What to do: ")
-"""The ERROR line with which a run names an order in ``error`` for the merchant (flows/
-order_events.py): the product's report, not a program error; ``check_hub`` judges the order."""
-
 
 def log_errors(lines: Iterable[str]) -> list[str]:
     """ERROR/CRITICAL log records and tracebacks, each summed up in one line (the record,
@@ -465,9 +461,6 @@ def log_errors(lines: Iterable[str]) -> list[str]:
     lines = [ln.rstrip("\n") for ln in lines]
     i, n = 0, len(lines)
     while i < n:
-        if LOG_ERROR.search(lines[i]) and ORDER_REPORT.search(lines[i]):
-            i += 1  # the hub reporting an order in error: judged against the truth elsewhere
-            continue
         if LOG_ERROR.search(lines[i]):
             head = lines[i].split("|", 2)[-1].strip()
             i += 1

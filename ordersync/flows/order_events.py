@@ -114,9 +114,10 @@ class RunWatch:
         problem = change.problem
         assert problem is not None
         tip = advice(problem, change.order.error_reason)
-        level = logging.ERROR if problem == Problem.ERROR else logging.WARNING
-        self.logger.log(
-            level, "%s: %s - %s: %s. What to do: %s.", describe(change.order),
+        # WARNING, also for an order in error: the hub handled it (quarantined, alerted, the
+        # run marked Needs attention); ERROR in a worker's log means the program failed
+        self.logger.warning(
+            "%s: %s - %s: %s. What to do: %s.", describe(change.order),
             change.outcome if problem != Problem.CARRIER_UNCLEAR else "carrier unclear",
             tip.reason, _short(change.message).rstrip("."), tip.action,
         )
